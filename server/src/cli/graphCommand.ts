@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { ConfigError, listRevisionFiles, loadEnvironment } from '../core/config';
+import { pyStrip } from '../core/config/pyText';
+import { docMessage, historyLine } from '../core/graph/historyText';
+import type { Revision } from '../core/graph/revision';
+import { CommandError } from '../core/graph/scriptDirectory';
+import { RevisionProject } from '../core/project/revisionProject';
+import type { Problem } from '../core/types';
+import { UsageError, type CliIO } from './io';
+
+/**
+ * `alembic-pilot graph`: the revision graph of one environment, as text that reads like
+ * `alembic history` or as one JSON object.
+ */
+
+export interface GraphOptions {
+  json: boolean;
+  name?: string;
+  target: string;
+}
+
+interface JsonProblem {
+  code: string;
+  message: string;
+  file?: string;
+  line?: number;
+}
+
+export function runGraph(opts: GraphOptions, io: CliIO): number {
+  let env;
+  try {
+    env = loadEnvironment(path.resolve(io.cwd, opts.target), opts.name ? { section: opts.name } : undefined);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  for (const p of env.problems) io.stderr(`warning: ${p.line === undefined ? p.file : `${p.file}:${p.line}`}: ${p.message}`);
+
+  const project = new RevisionProject();
+  project.loadFromDisk(listRevisionFiles(env));
+  const script = project.script;
+  const problems = project.problems();
+  const relative = (file: string): string => path.relative(env.here, file).split(path.sep).join('/');
+  const toJson = (p: Problem): JsonProblem => ({
+    code: p.code,
+    message: p.message,
+    ...(p.file ? { file: relative(p.file) } : {}),
+    ...(p.range ? { line: p.range.start.line + 1 } : {}),
+  });
+
+  const ordered = historyOrder(project, io);
+  const messageOf = (rev: Revision): string => docMessage(project.entry(rev.path)?.header.docstring, pyStrip);
+
+  if (opts.json) {
+    const out = {
+      config: env.configFile,
+      heads: [...script.getHeads()].sort(),
+      bases: [...script.getBases()].sort(),
+      realHeads: [...script.getHeads(true)].sort(),
+      realBases: [...script.map.realBases].sort(),
+      revisions: ordered.map((rev) => {
+        const entry = project.entry(rev.path);
+        return {
+          id: rev.revision,
+          file: relative(rev.path),
+          downRevisions: [...rev.downRevision],
+          dependsOn: [...rev.dependencies],
+          branchLabels: [...rev.origBranchLabels],
+          message: messageOf(rev),
+          problems: problems.filter((p) => p.file === rev.path).map(toJson),
+          ...(entry && entry.unresolved.length > 0 ? { unresolved: entry.unresolved } : {}),
+        };
+      }),
+      problems: problems.map(toJson),
+    };
+    io.stdout(JSON.stringify(out, null, 2));
+  } else {
+    for (const rev of ordered) io.stdout(historyLine(rev, messageOf(rev)));
+    for (const p of problems) {
+      const where = p.file ? `${relative(p.file)}${p.range ? `:${p.range.start.line + 1}` : ''}: ` : '';
+      io.stderr(`${where}error[${p.code}] ${p.message}`);
+    }
+  }
+  return problems.length > 0 ? 1 : 0;
+}
+
+/** `alembic history` order; a history Alembic cannot order (a cycle) falls back to file order. */
+function historyOrder(project: RevisionProject, io: CliIO): Revision[] {
+  const script = project.script;
+  if (!script.map.hasCycle) {
+    try {
+      return script.walkRevisions();
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      io.stderr(`warning: the history cannot be ordered as Alembic would (${e.message}); revisions are listed in file order.`);
+    }
+  }
+  return [...script.map.revisions.values()].reverse();
+}

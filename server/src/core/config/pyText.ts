@@ -1,0 +1,71 @@
+/**
+ * Small re-implementations of Python string behaviour that Alembic's configuration reading
+ * depends on. JavaScript's `trim()`, `\s` and default sort differ from Python's in corner
+ * cases, and those corners decide whether a line is blank, how far it is indented or in which
+ * order revision files are read, so the Python rules are spelled out here.
+ */
+
+/**
+ * The characters Python's `str.isspace()` accepts, as a regular-expression class body. Python's
+ * `str.strip()` and the `\s` of `re` on str patterns use the same set. Unlike JavaScript's `\s`
+ * it includes U+001C..U+001F and U+0085 and excludes the byte-order mark U+FEFF.
+ */
+export const PY_SPACE_CLASS =
+  '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+
+const LEADING_SPACE = new RegExp(`^[${PY_SPACE_CLASS}]+`);
+const TRAILING_SPACE = new RegExp(`[${PY_SPACE_CLASS}]+$`);
+const NON_SPACE = new RegExp(`[^${PY_SPACE_CLASS}]`);
+
+/** Python's `s.strip()` with no argument. */
+export function pyStrip(text: string): string {
+  return pyRstrip(text).replace(LEADING_SPACE, '');
+}
+
+/** Python's `s.rstrip()` with no argument. */
+export function pyRstrip(text: string): string {
+  return text.replace(TRAILING_SPACE, '');
+}
+
+/** The index of the first character that is not Python whitespace, or -1 when there is none. */
+export function firstNonSpace(text: string): number {
+  const match = NON_SPACE.exec(text);
+  return match ? match.index : -1;
+}
+
+/**
+ * Compares strings by Unicode code point, which is how Python's `sorted()` orders `str`
+ * values. JavaScript's default comparison uses UTF-16 code units and so puts characters above
+ * U+FFFF before U+E000..U+FFFF, unlike Python.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const left = Array.from(a);
+  const right = Array.from(b);
+  const length = Math.min(left.length, right.length);
+  for (let i = 0; i < length; i++) {
+    const x = left[i]!.codePointAt(0)!;
+    const y = right[i]!.codePointAt(0)!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return left.length - right.length;
+}
+
+/**
+ * Python's `int(text)` for a str argument in base 10: surrounding whitespace, an optional sign
+ * and single underscores between digits are allowed. Returns undefined where Python raises
+ * ValueError. Only ASCII digits are accepted, a simplification that no real config hits.
+ */
+export function parsePythonInt(text: string): number | undefined {
+  const match = /^([+-]?)(\d(?:_?\d)*)$/.exec(pyStrip(text));
+  if (!match) return undefined;
+  const magnitude = Number(match[2]!.replace(/_/g, ''));
+  return match[1] === '-' ? -magnitude : magnitude;
+}
+
+/**
+ * Alembic's `here` token is `Path(file).absolute().parent.as_posix()`, so it always uses forward
+ * slashes, also on Windows; values built from it must match what Alembic would compute.
+ */
+export function asPosix(folder: string): string {
+  return folder.replace(/\\/g, '/');
+}

@@ -1,0 +1,90 @@
+/**
+ * The revision files Alembic 1.20 reads: `ScriptDirectory._load_revisions` walks each version
+ * location with `Script._list_py_dir` and keeps the names `_only_source_rev_file` accepts.
+ */
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import path from 'node:path';
+import type { AlembicEnvironment } from './environment';
+import { compareCodePoints } from './pyText';
+
+/**
+ * `script/base.py` `_only_source_rev_file`, used with `re.match`: a name ending in `.py` that
+ * does not start with `.#` (an Emacs lock file) or `__init__`. Python's `.` stops at a newline
+ * and its `$` also matches before a final newline, which the classes below reproduce.
+ */
+const REVISION_FILE = /^(?!\.#|__init__)[^\n]*\.py\n?$/;
+
+/** Whether Alembic would try to load a file of this name as a revision. */
+export function isRevisionFileName(name: string): boolean {
+  return REVISION_FILE.test(name);
+}
+
+/**
+ * The revision files of an environment, as absolute paths in the order Alembic loads them:
+ * version locations in configuration order; within one, a top-down walk where each folder's
+ * files come in Python's sorted order before its subfolders, which are also sorted. Subfolders
+ * are walked only with recursive_version_locations, and files of folders whose name ends in
+ * `__pycache__` are skipped, as in `_list_py_dir`. A file reached twice (the same real path
+ * through two locations) is listed once, at its first place, as Alembic ignores the second.
+ * Missing locations are skipped here; loadEnvironment reports them as problems.
+ *
+ * `.pyc` files are never listed, even with `sourceless = true` (loadEnvironment reports that).
+ */
+export function listRevisionFiles(env: AlembicEnvironment): string[] {
+  const files: string[] = [];
+  const seen = new Set<string>();
+  for (const location of env.versionLocations) {
+    for (const file of walk(location, env.recursiveVersionLocations)) {
+      let real: string;
+      try {
+        real = realpathSync(file);
+      } catch {
+        continue;
+      }
+      if (seen.has(real)) continue;
+      seen.add(real);
+      files.push(file);
+    }
+  }
+  return files;
+}
+
+function readFolder(folder: string): Dirent[] {
+  try {
+    return readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * `os.walk(top)` with Python's default `followlinks=False`: a symbolic link to a folder is not
+ * entered, and every entry that is not a folder (after following links) counts as a file.
+ * Broken links are left out here, since Alembic could not load them either.
+ */
+function walk(top: string, recursive: boolean): string[] {
+  const result: string[] = [];
+  const visit = (folder: string): void => {
+    const files: string[] = [];
+    const folders: string[] = [];
+    for (const entry of readFolder(folder)) {
+      const full = path.join(folder, entry.name);
+      const stat = entry.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : entry;
+      if (!stat) continue;
+      if (stat.isDirectory()) {
+        if (!entry.isSymbolicLink()) folders.push(entry.name);
+      } else {
+        files.push(entry.name);
+      }
+    }
+    if (!path.basename(folder).endsWith('__pycache__')) {
+      for (const name of files.sort(compareCodePoints)) {
+        if (isRevisionFileName(name)) result.push(path.join(folder, name));
+      }
+    }
+    if (!recursive) return;
+    for (const name of folders.sort(compareCodePoints)) visit(path.join(folder, name));
+  };
+  if (statSync(top, { throwIfNoEntry: false })?.isDirectory()) visit(top);
+  return result;
+}

@@ -1,0 +1,129 @@
+/**
+ * A node of the revision graph, with the same fields and derived properties as Alembic's
+ * `alembic.script.revision.Revision`. Names follow Alembic's so that the port in
+ * `revisionMap.ts` can be read side by side with `revision.py`.
+ *
+ * Python's tuples become arrays, where an empty array stands for `None` (Alembic turns an
+ * empty tuple into `None` through `tuple_rev_as_scalar`). Python's sets become insertion-ordered
+ * JavaScript sets.
+ */
+export class Revision {
+  /** Revision ids whose `down_revision` names this revision. */
+  nextrev = new Set<string>();
+  /** Like `nextrev`, also counting revisions that name this one in `depends_on`. */
+  allNextrev = new Set<string>();
+  /** Labels after propagation along the branch; `origBranchLabels` are the declared ones. */
+  readonly branchLabels: Set<string>;
+  resolvedDependencies: string[] = [];
+  normalizedResolvedDependencies: string[] = [];
+
+  constructor(
+    readonly revision: string,
+    /** `down_revision` as declared, `[]` for None. */
+    readonly downRevision: readonly string[],
+    /** `depends_on` as declared (ids, partial ids or branch labels), `[]` for None. */
+    readonly dependencies: readonly string[],
+    readonly origBranchLabels: readonly string[],
+    /** Absolute path of the file that declares it. */
+    readonly path: string,
+  ) {
+    this.branchLabels = new Set(origBranchLabels);
+  }
+
+  get versionedDownRevisions(): readonly string[] {
+    return this.downRevision;
+  }
+
+  get allDownRevisions(): string[] {
+    return dedupe([...this.downRevision, ...this.resolvedDependencies]);
+  }
+
+  get normalizedDownRevisions(): string[] {
+    return dedupe([...this.downRevision, ...this.normalizedResolvedDependencies]);
+  }
+
+  get isHead(): boolean {
+    return this.nextrev.size === 0;
+  }
+
+  get isRealHead(): boolean {
+    return this.allNextrev.size === 0;
+  }
+
+  get isBase(): boolean {
+    return this.downRevision.length === 0;
+  }
+
+  get isRealBase(): boolean {
+    return this.downRevision.length === 0 && this.dependencies.length === 0;
+  }
+
+  get isBranchPoint(): boolean {
+    return this.nextrev.size > 1;
+  }
+
+  get isRealBranchPoint(): boolean {
+    return this.allNextrev.size > 1;
+  }
+
+  get isMergePoint(): boolean {
+    return this.downRevision.length > 1;
+  }
+
+  addNextrev(child: Revision): void {
+    this.allNextrev.add(child.revision);
+    if (child.versionedDownRevisions.includes(this.revision)) {
+      this.nextrev.add(child.revision);
+    }
+  }
+}
+
+export function dedupe(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+/** Characters Alembic refuses in a revision id (`Revision.verify_rev_id`). */
+export const ILLEGAL_ID_CHARS = ['@', '-', '+', ':'];
+
+export function illegalCharsIn(id: string): string[] {
+  return ILLEGAL_ID_CHARS.filter((c) => id.includes(c)).sort();
+}
+
+/** The errors of `alembic.script.revision`, with Alembic's messages. */
+export class RevisionError extends Error {
+  override name = 'RevisionError';
+}
+
+export class RangeNotAncestorError extends RevisionError {
+  constructor(
+    readonly lower: string | readonly string[] | null,
+    readonly upper: string | readonly string[] | null,
+  ) {
+    super(`Revision ${pyStr(lower) || 'base'} is not an ancestor of revision ${pyStr(upper) || 'base'}`);
+  }
+}
+
+export class MultipleHeads extends RevisionError {
+  constructor(
+    readonly heads: readonly string[],
+    readonly argument: string | null,
+  ) {
+    super(`Multiple heads are present for given argument '${argument}'; ${heads.join(', ')}`);
+  }
+}
+
+export class ResolutionError extends RevisionError {
+  constructor(
+    message: string,
+    readonly argument: string,
+  ) {
+    super(message);
+  }
+}
+
+function pyStr(v: string | readonly string[] | null): string {
+  if (v === null) return '';
+  if (typeof v === 'string') return v;
+  if (v.length === 0) return '';
+  return `(${v.map((x) => `'${x}'`).join(', ')}${v.length === 1 ? ',' : ''})`;
+}

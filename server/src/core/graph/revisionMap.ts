@@ -1,0 +1,337 @@
+import { Revision, RevisionError, dedupe, illegalCharsIn } from './revision';
+
+/**
+ * The revision graph, built as Alembic's `RevisionMap._revision_map` builds it.
+ *
+ * This is a port of `alembic/script/revision.py` (Alembic 1.20, MIT licence), kept close to
+ * the original so that it can be checked line by line. Where Alembic raises while loading
+ * (duplicate label, unknown `down_revision`, cycle), the port records a `GraphProblem` and goes
+ * on with the rest, because an editor must keep working on a broken history; the parity tests
+ * only compare histories that Alembic itself can load.
+ */
+
+export type GraphProblemKind =
+  | 'duplicate-revision'
+  | 'unknown-down-revision'
+  | 'unknown-dependency'
+  | 'revision-cycle'
+  | 'branch-label-conflict'
+  | 'invalid-revision-id';
+
+export interface GraphProblem {
+  kind: GraphProblemKind;
+  message: string;
+  /** The revision the problem is reported on. */
+  revision: string;
+  /** The file the problem is reported in. */
+  path: string;
+  /** The declared value the problem is about (a parent id, a dependency, a label). */
+  value?: string;
+}
+
+/** Identifiers that map to a revision: revision ids and branch labels, as Alembic's map_ holds. */
+export type IdentMap = Map<string, Revision>;
+
+export class RevisionMap {
+  /** Revision ids and branch labels, in Alembic's insertion order. */
+  readonly map: IdentMap = new Map();
+  /** Revision ids only, in load order. */
+  readonly revisions = new Map<string, Revision>();
+  heads: string[] = [];
+  realHeads: string[] = [];
+  bases: string[] = [];
+  realBases: string[] = [];
+  readonly problems: GraphProblem[] = [];
+  /** True when a cycle was found; traversals that need a DAG then refuse politely. */
+  hasCycle = false;
+
+  constructor(input: Iterable<Revision>) {
+    this.build([...input]);
+  }
+
+  get(id: string): Revision | undefined {
+    return this.map.get(id);
+  }
+
+  private report(p: GraphProblem): void {
+    this.problems.push(p);
+  }
+
+  private build(loaded: Revision[]): void {
+    const all: Revision[] = [];
+    for (const rev of loaded) {
+      if (this.rejectInvalid(rev)) continue;
+      const earlier = this.revisions.get(rev.revision);
+      if (earlier) {
+        const message = `Revision ${rev.revision} is declared in more than one file: ${earlier.path} and ${rev.path}; Alembic keeps only the one it loads last.`;
+        this.report({ kind: 'duplicate-revision', message, revision: rev.revision, path: earlier.path });
+        this.report({ kind: 'duplicate-revision', message, revision: rev.revision, path: rev.path });
+        // Alembic lets the later file replace the earlier one in its map; so do we.
+        all.splice(all.indexOf(earlier), 1);
+      }
+      this.revisions.set(rev.revision, rev);
+      this.map.set(rev.revision, rev);
+      all.push(rev);
+    }
+
+    const heads = new Set<Revision>(all);
+    const realHeads = new Set<Revision>(all);
+    const bases = all.filter((r) => r.isBase);
+    const realBases = all.filter((r) => r.isRealBase);
+    const labelled = all.filter((r) => r.branchLabels.size > 0);
+    const revMap = new Map(this.map);
+
+    this.mapBranchLabels(labelled);
+    this.addDependsOn(all);
+
+    for (const rev of all) {
+      for (const downrev of rev.allDownRevisions) {
+        const down = this.map.get(downrev);
+        if (!down) {
+          // The dependency case was reported by addDependsOn, which already dropped it.
+          this.report({
+            kind: 'unknown-down-revision',
+            message: `down_revision '${downrev}' of revision ${rev.revision} is not declared by any revision file; Alembic stops with "Revision ${downrev} referenced from ${rev.revision} is not present".`,
+            revision: rev.revision,
+            path: rev.path,
+            value: downrev,
+          });
+          continue;
+        }
+        down.addNextrev(rev);
+        if (rev.versionedDownRevisions.includes(downrev)) heads.delete(down);
+        realHeads.delete(down);
+      }
+    }
+
+    this.normalizeDependsOn(all);
+    this.detectCycles(revMap, heads, bases, realHeads, realBases);
+
+    this.heads = [...heads].map((r) => r.revision);
+    this.realHeads = [...realHeads].map((r) => r.revision);
+    this.bases = bases.map((r) => r.revision);
+    this.realBases = realBases.map((r) => r.revision);
+    this.addBranches(labelled);
+  }
+
+  private rejectInvalid(rev: Revision): boolean {
+    const illegal = illegalCharsIn(rev.revision);
+    if (illegal.length > 0) {
+      this.report({
+        kind: 'invalid-revision-id',
+        message: `Character(s) '${illegal.join(', ')}' not allowed in revision identifier '${rev.revision}'.`,
+        revision: rev.revision,
+        path: rev.path,
+      });
+      return true;
+    }
+    if (rev.downRevision.includes(rev.revision)) {
+      this.hasCycle = true;
+      this.report({
+        kind: 'revision-cycle',
+        message: `Revision ${rev.revision} names itself as its down_revision (a self-loop).`,
+        revision: rev.revision,
+        path: rev.path,
+        value: rev.revision,
+      });
+      return true;
+    }
+    if (rev.dependencies.includes(rev.revision)) {
+      this.hasCycle = true;
+      this.report({
+        kind: 'revision-cycle',
+        message: `Revision ${rev.revision} names itself in depends_on (a dependency self-loop).`,
+        revision: rev.revision,
+        path: rev.path,
+        value: rev.revision,
+      });
+      return true;
+    }
+    return false;
+  }
+
+  private mapBranchLabels(revisions: Revision[]): void {
+    for (const rev of revisions) {
+      for (const label of rev.origBranchLabels) {
+        const owner = this.map.get(label);
+        if (owner) {
+          const what = owner.revision === label ? 'is also a revision id' : `is already used by revision ${owner.revision}`;
+          this.report({
+            kind: 'branch-label-conflict',
+            message: `Branch label '${label}' of revision ${rev.revision} ${what}; Alembic stops with "Branch name '${label}' in revision ${rev.revision} already used by revision ${owner.revision}".`,
+            revision: rev.revision,
+            path: rev.path,
+            value: label,
+          });
+          continue;
+        }
+        this.map.set(label, rev);
+      }
+    }
+  }
+
+  private addDependsOn(revisions: Revision[]): void {
+    for (const rev of revisions) {
+      const resolved: string[] = [];
+      for (const dep of rev.dependencies) {
+        const target = this.map.get(dep);
+        if (!target) {
+          this.report({
+            kind: 'unknown-dependency',
+            message: `depends_on '${dep}' of revision ${rev.revision} is neither a revision id nor a branch label; Alembic stops with KeyError: '${dep}'.`,
+            revision: rev.revision,
+            path: rev.path,
+            value: dep,
+          });
+          continue;
+        }
+        resolved.push(target.revision);
+      }
+      rev.resolvedDependencies = resolved;
+    }
+  }
+
+  private normalizeDependsOn(revisions: Revision[]): void {
+    for (const rev of revisions) {
+      if (rev.resolvedDependencies.length === 0) {
+        rev.normalizedResolvedDependencies = [];
+        continue;
+      }
+      const normalized = new Set(rev.resolvedDependencies);
+      for (const anc of this.ancestors([rev], false)) {
+        if (anc === rev) continue;
+        for (const d of anc.resolvedDependencies) normalized.delete(d);
+      }
+      rev.normalizedResolvedDependencies = [...normalized];
+    }
+  }
+
+  private detectCycles(
+    revMap: Map<string, Revision>,
+    heads: Set<Revision>,
+    bases: Revision[],
+    realHeads: Set<Revision>,
+    realBases: Revision[],
+  ): void {
+    if (revMap.size === 0) return;
+    const ids = [...revMap.keys()];
+    const cyclic = (members: string[], dependency: boolean): void => {
+      this.hasCycle = true;
+      const kind = dependency ? 'Dependency cycle' : 'Cycle';
+      for (const id of members) {
+        const rev = revMap.get(id);
+        if (!rev) continue;
+        this.report({
+          kind: 'revision-cycle',
+          message: `${kind} is detected in revisions (${members.join(', ')}); Alembic refuses to load this history.`,
+          revision: id,
+          path: rev.path,
+        });
+      }
+    };
+    if (heads.size === 0 || bases.length === 0) return cyclic(ids, false);
+    let space = intersect(
+      this.related((r) => r.versionedDownRevisions, heads, revMap),
+      this.related((r) => r.nextrev, bases, revMap),
+    );
+    let deleted = ids.filter((id) => !space.has(id)).sort();
+    if (deleted.length > 0) return cyclic(deleted, false);
+
+    if (realHeads.size === 0 || realBases.length === 0) return cyclic(ids, true);
+    space = intersect(
+      this.related((r) => r.allDownRevisions, realHeads, revMap),
+      this.related((r) => r.allNextrev, realBases, revMap),
+    );
+    deleted = ids.filter((id) => !space.has(id)).sort();
+    if (deleted.length > 0) cyclic(deleted, true);
+  }
+
+  private related(fn: (r: Revision) => Iterable<string>, targets: Iterable<Revision>, map: Map<string, Revision>): Set<string> {
+    return new Set(iterateRelated(fn, targets, map).map((r) => r.revision));
+  }
+
+  /**
+   * Propagates branch labels as `RevisionMap._add_branches` does: to every descendant, then down
+   * from the last descendant visited until a real branch point or a merge point.
+   */
+  private addBranches(revisions: Revision[]): void {
+    for (const rev of revisions) {
+      if (rev.branchLabels.size === 0) continue;
+      const labels = [...rev.branchLabels];
+      let node: Revision = rev;
+      for (const d of this.descendants([rev], false)) {
+        for (const l of labels) d.branchLabels.add(l);
+        node = d;
+      }
+      let parent: Revision | undefined = node;
+      while (parent && !parent.isRealBranchPoint && !parent.isMergePoint) {
+        for (const l of labels) parent.branchLabels.add(l);
+        if (parent.downRevision.length === 0) break;
+        parent = this.map.get(parent.downRevision[0]!);
+      }
+    }
+  }
+
+  /** `_get_descendant_nodes`: the targets and everything above them. */
+  descendants(targets: Iterable<Revision>, includeDependencies = true, check = false, omitImmediateDependencies = false): Revision[] {
+    const targetSet = new Set(targets);
+    let fn: (r: Revision) => Iterable<string>;
+    if (omitImmediateDependencies) fn = (r) => (targetSet.has(r) ? r.nextrev : r.allNextrev);
+    else if (includeDependencies) fn = (r) => r.allNextrev;
+    else fn = (r) => r.nextrev;
+    return iterateRelated(fn, targetSet, this.map, check);
+  }
+
+  /** `_get_ancestor_nodes`: the targets and everything below them. */
+  ancestors(targets: Iterable<Revision>, includeDependencies = true, check = false): Revision[] {
+    const fn = includeDependencies ? (r: Revision) => r.normalizedDownRevisions : (r: Revision) => r.versionedDownRevisions;
+    return iterateRelated(fn, targets, this.map, check);
+  }
+}
+
+/**
+ * `_iterate_related_revisions`: a depth-first walk with an explicit stack, yielding in the same
+ * order as Alembic's. With `check`, it refuses targets of which one is reachable from another.
+ */
+export function iterateRelated(
+  fn: (r: Revision) => Iterable<string>,
+  targets: Iterable<Revision>,
+  map: Map<string, Revision>,
+  check = false,
+): Revision[] {
+  const targetList = [...targets];
+  const seen = new Set<Revision>();
+  const out: Revision[] = [];
+  const todo: Revision[] = [];
+  for (const target of targetList) {
+    todo.push(target);
+    const perTarget = new Set<Revision>();
+    while (todo.length > 0) {
+      const rev = todo.pop()!;
+      if (check) perTarget.add(rev);
+      if (seen.has(rev)) continue;
+      seen.add(rev);
+      for (const id of fn(rev)) {
+        const next = map.get(id);
+        // A dangling reference was reported when the map was built; skip it here.
+        if (next && next.revision === id) todo.push(next);
+      }
+      out.push(rev);
+    }
+    if (check) {
+      const overlaps = targetList.filter((t) => t !== target && perTarget.has(t));
+      if (overlaps.length > 0) {
+        throw new RevisionError(
+          `Requested revision ${target.revision} overlaps with other requested revisions ${overlaps.map((r) => r.revision).join(', ')}`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+function intersect(a: Set<string>, b: Set<string>): Set<string> {
+  return new Set([...a].filter((x) => b.has(x)));
+}
+
+export { dedupe };

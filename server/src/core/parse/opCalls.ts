@@ -1,0 +1,241 @@
+import type { SyntaxNode, SyntaxNodeRef } from '@lezer/common';
+import { type Binding, Bindings, bindingsOfStatement, namesIn } from './bindings';
+import { callArguments, type Source, stringLiteralValue } from './pyValues';
+import { SqlEvaluator } from './sqlStrings';
+import { callParts, childrenOf, firstArgument, memberParts, unparenthesize } from './syntax';
+import type { OpCall, SqlString } from './types';
+
+/** What a function body needs to know about its module. */
+export interface ModuleScope {
+  /** `op`, plus any alias from `from alembic import op as ...`. */
+  opNames: ReadonlySet<string>;
+  /** Module-level bindings, the last one per name (that is what a function sees at run time). */
+  bindings: ReadonlyMap<string, Binding>;
+}
+
+export interface BodyResult {
+  opCalls: OpCall[];
+  sql: SqlString[];
+}
+
+/** A `with` block that changes how the calls inside it are reported. */
+interface BlockFrame {
+  bodyFrom: number;
+  /** Batch aliases opened by this block, with the literal table name when there is one. */
+  batch: Map<string, string | undefined>;
+  autocommit: boolean;
+}
+
+const CONNECTION_METHODS = new Set(['execute', 'exec_driver_sql']);
+
+/**
+ * Collects op calls and SQL strings from one function body in a single cursor walk. Blocks
+ * (batch_alter_table, autocommit_block) are tracked as a stack of frames entered and left
+ * with their `Body` node, so any nesting of if/for/try/with is handled the same way.
+ */
+export function walkFunctionBody(src: Source, scope: ModuleScope, fn: SyntaxNode, body: SyntaxNode): BodyResult {
+  return new BodyWalker(src, scope, fn).run(body);
+}
+
+class BodyWalker {
+  private readonly bindings: Bindings;
+  private readonly evaluator: SqlEvaluator;
+  private readonly frames: BlockFrame[] = [];
+  private readonly pending = new Map<number, BlockFrame>();
+  private autocommitDepth = 0;
+  private readonly opCalls: OpCall[] = [];
+  private readonly sql: SqlString[] = [];
+
+  constructor(
+    private readonly src: Source,
+    private readonly scope: ModuleScope,
+    fn: SyntaxNode,
+  ) {
+    this.bindings = new Bindings(scope.bindings, fn.from, fn.to);
+    this.evaluator = new SqlEvaluator(src.text, this.bindings);
+  }
+
+  run(body: SyntaxNode): BodyResult {
+    body.cursor().iterate(
+      (ref) => this.enter(ref),
+      (ref) => this.leave(ref),
+    );
+    return { opCalls: this.opCalls, sql: this.sql };
+  }
+
+  private enter(ref: SyntaxNodeRef): void {
+    switch (ref.name) {
+      case 'CallExpression':
+        this.call(ref.node);
+        return;
+      case 'WithStatement':
+        this.withStatement(ref.node);
+        return;
+      case 'Body': {
+        const frame = this.pending.get(ref.from);
+        if (frame) {
+          this.pending.delete(ref.from);
+          this.frames.push(frame);
+          if (frame.autocommit) this.autocommitDepth++;
+        }
+        return;
+      }
+      case 'AssignStatement':
+      case 'UpdateStatement':
+      case 'ForStatement':
+        bindingsOfStatement(this.src.text, ref.node, (name, b) => this.bindings.add(name, b));
+        return;
+      default:
+        return;
+    }
+  }
+
+  private leave(ref: SyntaxNodeRef): void {
+    if (ref.name !== 'Body') return;
+    const top = this.frames[this.frames.length - 1];
+    if (top && top.bodyFrom === ref.from) {
+      this.frames.pop();
+      if (top.autocommit) this.autocommitDepth--;
+    }
+  }
+
+  private withStatement(node: SyntaxNode): void {
+    const children = childrenOf(node);
+    const body = children.find((c) => c.name === 'Body');
+    if (!body) return;
+    const frame: BlockFrame = { bodyFrom: body.from, batch: new Map(), autocommit: false };
+    for (let i = 1; i < children.length && children[i] !== body; i++) {
+      const item = children[i];
+      if (item.name === ',' || item.name === 'as') continue;
+      const target = children[i + 1]?.name === 'as' ? children[i + 2] : undefined;
+      if (target) i += 2;
+      const kind = this.withItemKind(item);
+      const aliases = target ? namesIn(this.src.text, target) : [];
+      if (kind?.batch && target?.name === 'VariableName') {
+        frame.batch.set(aliases[0], kind.table);
+      } else {
+        for (const name of aliases) this.bindings.add(name, { kind: 'opaque', at: target?.to ?? item.to });
+      }
+      if (kind?.autocommit) frame.autocommit = true;
+    }
+    if (frame.batch.size > 0 || frame.autocommit) this.pending.set(body.from, frame);
+  }
+
+  private withItemKind(item: SyntaxNode): { batch?: true; table?: string; autocommit?: true } | undefined {
+    const call = callParts(unparenthesize(item));
+    const member = call && memberParts(this.src.text, call.callee);
+    if (!call || !member) return undefined;
+    if (member.property === 'batch_alter_table' && this.isOp(member.object)) {
+      const tableArg = firstArgument(call.args, 'table_name', this.src.text);
+      return { batch: true, table: tableArg && stringLiteralValue(this.src, tableArg) };
+    }
+    if (member.property === 'autocommit_block' && this.isContext(member.object, 0)) return { autocommit: true };
+    return undefined;
+  }
+
+  private call(node: SyntaxNode): void {
+    const parts = callParts(node);
+    const member = parts && memberParts(this.src.text, parts.callee);
+    if (!parts || !member) return;
+    const object = member.object;
+    if (object.name === 'VariableName') {
+      const name = this.src.text.slice(object.from, object.to);
+      if (this.scope.opNames.has(name)) {
+        this.pushOpCall(node, parts.callee, parts.args, member.property, 'op', undefined);
+        if (member.property === 'execute') this.pushSql(node, parts.args, 'op.execute');
+        return;
+      }
+      const batch = this.batchAlias(name);
+      if (batch) {
+        this.pushOpCall(node, parts.callee, parts.args, member.property, 'batch', batch.table);
+        if (member.property === 'execute') this.pushSql(node, parts.args, 'op.execute');
+        return;
+      }
+    }
+    if (CONNECTION_METHODS.has(member.property) && this.isConnection(object, 0)) {
+      this.pushSql(node, parts.args, 'connection.execute');
+    }
+  }
+
+  private pushOpCall(
+    node: SyntaxNode,
+    callee: SyntaxNode,
+    args: SyntaxNode | null,
+    name: string,
+    receiver: OpCall['receiver'],
+    batchTable: string | undefined,
+  ): void {
+    const { lines } = this.src;
+    const call: OpCall = {
+      name,
+      receiver,
+      inAutocommitBlock: this.autocommitDepth > 0,
+      range: lines.rangeOf(node.from, node.to),
+      calleeRange: lines.rangeOf(callee.from, callee.to),
+      args: callArguments(this.src, args),
+    };
+    if (batchTable !== undefined) call.batchTable = batchTable;
+    this.opCalls.push(call);
+  }
+
+  private pushSql(node: SyntaxNode, args: SyntaxNode | null, via: SqlString['via']): void {
+    const keyword = via === 'op.execute' ? 'sqltext' : 'statement';
+    const arg = firstArgument(args, keyword, this.src.text);
+    const extracted = arg && this.evaluator.extract(arg);
+    if (!extracted) return;
+    const { lines } = this.src;
+    const value = extracted.value;
+    this.sql.push({
+      text: value.value,
+      dynamic: extracted.dynamic,
+      via,
+      wrappedInText: extracted.wrappedInText,
+      inAutocommitBlock: this.autocommitDepth > 0,
+      range: lines.rangeOf(extracted.rangeNode.from, extracted.rangeNode.to),
+      callRange: lines.rangeOf(node.from, node.to),
+      positionAt: (offset) => lines.positionAt(value.sourceAt(offset)),
+    });
+  }
+
+  private batchAlias(name: string): { table: string | undefined } | undefined {
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const batch = this.frames[i].batch;
+      if (batch.has(name)) return { table: batch.get(name) };
+    }
+    return undefined;
+  }
+
+  private isOp(node: SyntaxNode): boolean {
+    return node.name === 'VariableName' && this.scope.opNames.has(this.src.text.slice(node.from, node.to));
+  }
+
+  /** `op.get_bind()`, a migration context's `.connection`/`.bind`, or a name bound to one. */
+  private isConnection(expr: SyntaxNode, depth: number): boolean {
+    const n = unparenthesize(expr);
+    if (n.name === 'CallExpression') return this.isOpMethodCall(n, 'get_bind');
+    if (n.name === 'MemberExpression') {
+      const m = memberParts(this.src.text, n);
+      return !!m && (m.property === 'connection' || m.property === 'bind') && this.isContext(m.object, depth + 1);
+    }
+    return this.followName(n, depth, (value, d) => this.isConnection(value, d));
+  }
+
+  /** `op.get_context()` or a name bound to it. */
+  private isContext(expr: SyntaxNode, depth: number): boolean {
+    const n = unparenthesize(expr);
+    if (n.name === 'CallExpression') return this.isOpMethodCall(n, 'get_context');
+    return this.followName(n, depth, (value, d) => this.isContext(value, d));
+  }
+
+  private isOpMethodCall(node: SyntaxNode, method: string): boolean {
+    const parts = callParts(node);
+    const m = parts && memberParts(this.src.text, parts.callee);
+    return !!m && m.property === method && this.isOp(m.object);
+  }
+
+  private followName(node: SyntaxNode, depth: number, test: (value: SyntaxNode, depth: number) => boolean): boolean {
+    if (node.name !== 'VariableName' || depth > 8) return false;
+    const b = this.bindings.lookup(this.src.text.slice(node.from, node.to), node.from);
+    return b?.kind === 'assign' && test(b.value, depth + 1);
+  }
+}

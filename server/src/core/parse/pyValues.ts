@@ -1,0 +1,122 @@
+import type { SyntaxNode } from '@lezer/common';
+import { evaluateConcatenation } from './literals';
+import type { LineIndex } from './positions';
+import { argumentGroups, callParts, dottedName, stringPieces, unparenthesize } from './syntax';
+import type { CallArg, PyLiteralValue } from './types';
+
+/** The text being parsed and its line table; everything that turns nodes into results needs both. */
+export interface Source {
+  readonly text: string;
+  readonly lines: LineIndex;
+}
+
+/** The arguments of a call as {@link CallArg}s, positional and keyword in source order. */
+export function callArguments(src: Source, argList: SyntaxNode | null): CallArg[] {
+  if (!argList) return [];
+  const out: CallArg[] = [];
+  for (const group of argumentGroups(argList)) {
+    const first = group[0];
+    const last = group[group.length - 1];
+    if (group.length >= 3 && first.name === 'VariableName' && group[1].name === 'AssignOp') {
+      const valueNode = group[2];
+      const arg: CallArg = {
+        keyword: src.text.slice(first.from, first.to),
+        text: src.text.slice(valueNode.from, last.to),
+        range: src.lines.rangeOf(first.from, last.to),
+      };
+      if (group.length === 3) setValue(arg, literalValue(src, valueNode));
+      out.push(arg);
+      continue;
+    }
+    const arg: CallArg = { text: src.text.slice(first.from, last.to), range: src.lines.rangeOf(first.from, last.to) };
+    if (group.length === 1) setValue(arg, literalValue(src, first));
+    out.push(arg);
+  }
+  return out;
+}
+
+/** The string value of a str literal expression; undefined for bytes, f-strings with fields, the rest. */
+export function stringLiteralValue(src: Source, node: SyntaxNode): string | undefined {
+  const n = unparenthesize(node);
+  if (n.name !== 'String' && n.name !== 'ContinuedString' && n.name !== 'FormatString') return undefined;
+  const r = evaluateConcatenation(src.text, stringPieces(n));
+  if (!r || r.isBytes || r.dynamic) return undefined;
+  return r.value.value;
+}
+
+/**
+ * The statically known value of an expression (see {@link PyLiteralValue}); undefined when
+ * the expression is not made of literals.
+ */
+export function literalValue(src: Source, node: SyntaxNode): PyLiteralValue | undefined {
+  const n = unparenthesize(node);
+  switch (n.name) {
+    case 'String':
+    case 'ContinuedString':
+    case 'FormatString':
+      return stringLiteralValue(src, n);
+    case 'Number':
+      return numberValue(src.text.slice(n.from, n.to));
+    case 'Boolean':
+      return src.text.slice(n.from, n.to) === 'True';
+    case 'None':
+      return null;
+    case 'UnaryExpression': {
+      const op = n.firstChild;
+      const operand = n.lastChild;
+      if (!op || !operand || operand.name !== 'Number') return undefined;
+      const sign = src.text.slice(op.from, op.to);
+      const v = numberValue(src.text.slice(operand.from, operand.to));
+      if (v === undefined || (sign !== '-' && sign !== '+')) return undefined;
+      return sign === '-' ? -v : v;
+    }
+    case 'TupleExpression':
+    case 'ArrayExpression':
+      return sequenceValue(src, n);
+    case 'CallExpression': {
+      const parts = callParts(n);
+      const call = parts && dottedName(src.text, parts.callee);
+      if (!parts || call === undefined) return undefined;
+      return { call: call.replace(/\s+/g, ''), args: callArguments(src, parts.args) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A string naming a database object: the literal itself or the literal inside `op.f(...)`
+ * (or another naming helper whose first argument is a literal, such as `sa.quoted_name`).
+ */
+export function literalName(value: PyLiteralValue | undefined): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const first = value.args[0];
+    if (first && first.keyword === undefined && typeof first.value === 'string') return first.value;
+  }
+  return undefined;
+}
+
+function sequenceValue(src: Source, node: SyntaxNode): PyLiteralValue[] | undefined {
+  const items: PyLiteralValue[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    const name = c.name;
+    if (name === '(' || name === ')' || name === '[' || name === ']' || name === ',' || name === 'Comment') continue;
+    const v = literalValue(src, c);
+    if (v === undefined) return undefined;
+    items.push(v);
+  }
+  return items;
+}
+
+function numberValue(source: string): number | undefined {
+  const s = source.replace(/_/g, '');
+  if (/[jJ]$/.test(s)) return undefined;
+  const v = Number(s);
+  return Number.isNaN(v) ? undefined : v;
+}
+
+/** Keeps `value` off the object when unknown, so that results compare and print cleanly. */
+function setValue(arg: CallArg, value: PyLiteralValue | undefined): void {
+  if (value !== undefined) arg.value = value;
+}

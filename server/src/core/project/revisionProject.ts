@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import type { Revision } from '../graph/revision';
+import type { GraphProblem } from '../graph/revisionMap';
+import { ScriptDirectory } from '../graph/scriptDirectory';
+import type { RevisionHeader } from '../revisionHeader';
+import { decodePythonSource } from '../scan/decode';
+import { scanRevisionHeader } from '../scan/headerScanner';
+import type { Problem, ProblemCode } from '../types';
+import { toRevision } from './toRevision';
+
+/**
+ * The revision files of one environment and the graph they make.
+ *
+ * Each file's header is kept until that file changes, so an edit re-reads one file and
+ * rebuilds the graph from the cached headers: building the map is cheap next to reading and
+ * scanning thousands of files. Files are given in Alembic's load order, which decides which
+ * of two duplicates wins and the order of heads.
+ */
+
+export interface FileEntry {
+  header: RevisionHeader;
+  revision?: Revision;
+  problems: Problem[];
+  unresolved: string[];
+}
+
+export type HeaderReader = (path: string, text: string) => RevisionHeader;
+
+export class RevisionProject {
+  private readonly files = new Map<string, FileEntry>();
+  private order: string[] = [];
+  private cached: ScriptDirectory | undefined;
+  private cachedProblems: Problem[] | undefined;
+
+  constructor(private readonly readHeader: HeaderReader = scanRevisionHeader) {}
+
+  /** Replaces the whole file list, reading every file from disk. */
+  loadFromDisk(paths: readonly string[]): void {
+    this.files.clear();
+    this.order = [...paths];
+    for (const p of paths) this.files.set(p, this.entryFor(p, readSource(p)));
+    this.invalidate();
+  }
+
+  /** Sets the file list (in load order) without reading; unknown files are read from disk. */
+  setFiles(paths: readonly string[]): void {
+    const keep = new Set(paths);
+    for (const p of [...this.files.keys()]) if (!keep.has(p)) this.files.delete(p);
+    for (const p of paths) if (!this.files.has(p)) this.files.set(p, this.entryFor(p, readSource(p)));
+    this.order = [...paths];
+    this.invalidate();
+  }
+
+  /**
+   * Updates one file from text the caller holds, for example an open editor buffer. A file the
+   * project did not have is added last; call `setFiles` with the environment's listing to put
+   * new files in Alembic's load order.
+   */
+  updateFile(path: string, text: string): void {
+    if (!this.files.has(path)) this.order.push(path);
+    this.files.set(path, this.entryFor(path, { text }));
+    this.invalidate();
+  }
+
+  removeFile(path: string): void {
+    if (!this.files.delete(path)) return;
+    this.order = this.order.filter((p) => p !== path);
+    this.invalidate();
+  }
+
+  entry(path: string): FileEntry | undefined {
+    return this.files.get(path);
+  }
+
+  entries(): FileEntry[] {
+    return this.order.map((p) => this.files.get(p)!).filter(Boolean);
+  }
+
+  get script(): ScriptDirectory {
+    this.cached ??= new ScriptDirectory(this.entries().flatMap((e) => (e.revision ? [e.revision] : [])));
+    return this.cached;
+  }
+
+  /** Every problem: each file's own, then those of the graph, placed on the declaring literal. */
+  problems(): Problem[] {
+    if (!this.cachedProblems) {
+      const own = this.entries().flatMap((e) => e.problems);
+      this.cachedProblems = [...own, ...this.script.map.problems.map((g) => this.placeGraphProblem(g))];
+    }
+    return this.cachedProblems;
+  }
+
+  private invalidate(): void {
+    this.cached = undefined;
+    this.cachedProblems = undefined;
+  }
+
+  private entryFor(path: string, source: { text: string; error?: string }): FileEntry {
+    const header = this.readHeader(path, source.text);
+    const { revision, problems, unresolved } = toRevision(header);
+    const all = [...header.problems, ...problems];
+    if (source.error) all.unshift({ code: 'python-syntax', message: source.error, file: path, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
+    return { header, ...(revision ? { revision } : {}), problems: all, unresolved };
+  }
+
+  private placeGraphProblem(g: GraphProblem): Problem {
+    const header = this.files.get(g.path)?.header;
+    const code: ProblemCode = g.kind === 'invalid-revision-id' ? 'python-syntax' : g.kind;
+    const field =
+      g.kind === 'unknown-dependency'
+        ? header?.dependsOn
+        : g.kind === 'branch-label-conflict'
+          ? header?.branchLabels
+          : g.kind === 'unknown-down-revision' || (g.kind === 'revision-cycle' && g.value !== g.revision)
+            ? header?.downRevision
+            : header?.revision;
+    const literal = g.value === undefined ? undefined : field?.literals.find((l) => l.value === g.value);
+    const range = literal?.range ?? field?.range ?? header?.revision?.range;
+    return { code, message: g.message, file: g.path, ...(range ? { range } : {}) };
+  }
+}
+
+function readSource(path: string): { text: string; error?: string } {
+  try {
+    return decodePythonSource(readFileSync(path));
+  } catch (e) {
+    return { text: '', error: `Cannot read the file: ${(e as Error).message}` };
+  }
+}

@@ -1,0 +1,271 @@
+import type { DocstringHeaders, RevisionAssignment, RevisionHeader } from '../revisionHeader';
+import type { Problem, Range } from '../types';
+import { LineIndex } from './lineIndex';
+import { parseLiteralValue } from './literalValue';
+import { extractDocHeaders } from './docHeaders';
+import { skipString } from './pyLex';
+
+/**
+ * Reads what the revision graph needs from a revision file without parsing all of it.
+ *
+ * Building the graph of a 10,000-revision history must take a fraction of a second, and a full
+ * parse of every file costs ten times that. Alembic only looks at four module-level names and
+ * the docstring, so this scanner tokenizes just enough of Python to know where each top-level
+ * statement starts (strings, comments, brackets and line continuations are all it needs to
+ * follow) and reads the value of those four assignments with a small literal parser. Function
+ * bodies are skipped over, but never misread: a `revision = ...` line inside a triple-quoted
+ * SQL string is still inside the string.
+ *
+ * The full parser (`parse/revisionFile.ts`) produces the same `RevisionHeader` and the tests
+ * hold the two to agreement.
+ */
+
+const WATCHED = new Set(['revision', 'down_revision', 'branch_labels', 'depends_on']);
+type WatchedName = 'revision' | 'down_revision' | 'branch_labels' | 'depends_on';
+
+// Characters that change the scanner's state; everything else is skipped by the regex engine.
+const SPECIAL = /["'#\n\\()[\]{};]/g;
+
+interface Statement {
+  start: number;
+  end: number;
+}
+
+export function scanRevisionHeader(path: string, text: string): RevisionHeader {
+  const problems: Problem[] = [];
+  const lines = new LineIndex(text);
+  const statements = topLevelStatements(text, (offset, message) => {
+    problems.push({ code: 'python-syntax', message, file: path, range: lines.rangeAt(offset, offset + 1) });
+  });
+
+  const header: RevisionHeader = { path, headers: {}, problems };
+  let first = true;
+  for (const st of statements) {
+    if (first) {
+      first = false;
+      const doc = readDocstring(text, st);
+      if (doc) {
+        header.docstring = doc.value;
+        header.docstringRange = lines.rangeAt(doc.start, doc.end);
+        header.headers = docHeaders(text, doc.start, doc.end, lines);
+        continue;
+      }
+    }
+    const assignment = readAssignment(text, st, lines);
+    if (assignment) setField(header, assignment.name, assignment.value);
+  }
+  return header;
+}
+
+function setField(header: RevisionHeader, name: WatchedName, value: RevisionAssignment): void {
+  if (name === 'revision') header.revision = value;
+  else if (name === 'down_revision') header.downRevision = value;
+  else if (name === 'branch_labels') header.branchLabels = value;
+  else header.dependsOn = value;
+}
+
+/**
+ * Splits the module into its top-level simple statements: those that start at column 0,
+ * outside brackets and strings, separated by newlines or semicolons. Compound statements and
+ * indented blocks come out too, and are ignored by the callers.
+ */
+export function topLevelStatements(text: string, onError: (offset: number, message: string) => void): Statement[] {
+  const out: Statement[] = [];
+  const n = text.length;
+  let depth = 0;
+  let stmtStart = -1;
+  let lineStart = 0;
+  let i = 0;
+
+  const endStatement = (end: number): void => {
+    if (stmtStart >= 0) out.push({ start: stmtStart, end });
+    stmtStart = -1;
+  };
+  const beginAt = (pos: number): void => {
+    // A statement is top level when its first token is at column 0 of a fresh logical line.
+    if (stmtStart >= 0 || depth > 0) return;
+    let p = pos;
+    while (p < n && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9 || text.charCodeAt(p) === 12)) p++;
+    if (p >= n) return;
+    const c = text.charCodeAt(p);
+    if (c === 10 || c === 13 || c === 35 /* # */) return;
+    if (p === lineStart && pos === lineStart) stmtStart = p;
+    else stmtStart = -2; // An indented line: part of a block, not a top-level statement.
+  };
+
+  beginAt(0);
+  SPECIAL.lastIndex = 0;
+  while (i < n) {
+    SPECIAL.lastIndex = i;
+    const m = SPECIAL.exec(text);
+    if (!m) break;
+    i = m.index;
+    const c = text.charCodeAt(i);
+    switch (c) {
+      case 10: // newline
+        i++;
+        if (depth === 0) {
+          endStatement(i - 1);
+          lineStart = i;
+          beginAt(i);
+        }
+        break;
+      case 35: // comment
+        i = text.indexOf('\n', i);
+        if (i < 0) i = n;
+        break;
+      case 92: // backslash: an explicit line continuation outside strings
+        i += text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10 ? 3 : 2;
+        break;
+      case 59: // semicolon separates simple statements on one line
+        i++;
+        if (depth === 0 && stmtStart >= 0) {
+          endStatement(i - 1);
+          let p = i;
+          while (p < n && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
+          if (p < n && text.charCodeAt(p) !== 10 && text.charCodeAt(p) !== 35 && text.charCodeAt(p) !== 13) stmtStart = p;
+        }
+        break;
+      case 40:
+      case 91:
+      case 123:
+        depth++;
+        i++;
+        break;
+      case 41:
+      case 93:
+      case 125:
+        if (depth === 0) onError(i, `Python cannot parse this file: unmatched '${text[i]}' at line ${lineOf(text, i)}.`);
+        else depth--;
+        i++;
+        break;
+      default: {
+        // A quote: skip the whole string literal, prefix letters were plain text already.
+        const end = skipString(text, i);
+        if (end < 0) {
+          onError(i, `Python cannot parse this file: the string starting at line ${lineOf(text, i)} is never closed.`);
+          i = n;
+        } else i = end;
+      }
+    }
+  }
+  if (depth > 0) onError(n > 0 ? n - 1 : 0, `Python cannot parse this file: a bracket is still open at the end of the file.`);
+  if (stmtStart >= 0) out.push({ start: stmtStart, end: n });
+  return out.filter((s) => s.start >= 0);
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let p = text.indexOf('\n'); p >= 0 && p < offset; p = text.indexOf('\n', p + 1)) line++;
+  return line;
+}
+
+/** The module docstring: the first statement, when it is nothing but a string constant. */
+function readDocstring(text: string, st: Statement): { value: string; start: number; end: number } | undefined {
+  const c = text[st.start]!;
+  if (c !== '"' && c !== "'" && c !== '(' && !/[rRuU]/.test(c)) return undefined;
+  const parsed = parseLiteralValue(text, st.start, st.end);
+  if (!parsed || parsed.kind !== 'string') return undefined;
+  return { value: parsed.value, start: parsed.start, end: parsed.end };
+}
+
+function docHeaders(text: string, start: number, end: number, lines: LineIndex): DocstringHeaders {
+  return extractDocHeaders(text, start, end, lines);
+}
+
+const NAME_RE = /^[A-Za-z_]\w*/;
+
+function readAssignment(text: string, st: Statement, lines: LineIndex): { name: WatchedName; value: RevisionAssignment } | undefined {
+  const head = text.slice(st.start, Math.min(st.end, st.start + 16));
+  const nm = NAME_RE.exec(head);
+  if (!nm || !WATCHED.has(nm[0])) return undefined;
+  const name = nm[0] as WatchedName;
+  let p = st.start + name.length;
+  while (p < st.end && (text[p] === ' ' || text[p] === '\t' || text[p] === '\\' || text[p] === '\n' || text[p] === '\r')) p++;
+  let valueStart: number;
+  if (text[p] === '=' && text[p + 1] !== '=') {
+    valueStart = p + 1;
+  } else if (text[p] === ':') {
+    // An annotated assignment; the value follows the first top-level '=' after the annotation.
+    const eq = topLevelEquals(text, p + 1, st.end);
+    if (eq < 0) return undefined; // A bare annotation assigns nothing.
+    valueStart = eq + 1;
+  } else return undefined;
+  // Chained assignments (`a = b = "x"`) give every target the last value.
+  for (let eq = topLevelEquals(text, valueStart, st.end); eq >= 0; eq = topLevelEquals(text, valueStart, st.end)) valueStart = eq + 1;
+  const value = parseLiteralValue(text, valueStart, st.end);
+  const vs = value ? value.start : skipSpace(text, valueStart, st.end);
+  const ve = value ? value.end : trimEnd(text, vs, st.end);
+  const assignment: RevisionAssignment = {
+    ids: undefined,
+    isNone: false,
+    text: text.slice(vs, ve),
+    range: lines.rangeAt(st.start, trimEnd(text, st.start, st.end)),
+    valueRange: lines.rangeAt(vs, ve),
+    literals: [],
+  };
+  if (value) {
+    if (value.kind === 'none') {
+      assignment.ids = [];
+      assignment.isNone = true;
+    } else if (value.kind === 'string') {
+      assignment.ids = [value.value];
+      assignment.literals = [{ value: value.value, range: lines.rangeAt(value.start, value.end) }];
+    } else if (value.kind === 'sequence') {
+      assignment.ids = value.items.map((x) => x.value);
+      assignment.literals = value.items.map((x) => ({ value: x.value, range: lines.rangeAt(x.start, x.end) }));
+    }
+  }
+  return { name, value: assignment };
+}
+
+/** Finds a top-level `=` (not `==`, `<=`, `>=`, `!=`) between from and to, or -1. */
+function topLevelEquals(text: string, from: number, to: number): number {
+  let depth = 0;
+  for (let p = from; p < to; p++) {
+    const c = text[p]!;
+    if (c === '"' || c === "'") {
+      const e = skipString(text, p);
+      if (e < 0) return -1;
+      p = e - 1;
+    } else if (c === '#') {
+      const e = text.indexOf('\n', p);
+      p = e < 0 ? to : e;
+    } else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === '=' && depth === 0) {
+      const prev = text[p - 1];
+      if (text[p + 1] === '=' || prev === '<' || prev === '>' || prev === '!' || prev === '=') continue;
+      return p;
+    }
+  }
+  return -1;
+}
+
+function skipSpace(text: string, p: number, to: number): number {
+  while (p < to && /\s/.test(text[p]!)) p++;
+  return p;
+}
+
+function trimEnd(text: string, from: number, to: number): number {
+  let e = to;
+  // Drop a trailing comment and whitespace so the range ends at the last token.
+  const hash = lastCommentStart(text, from, to);
+  if (hash >= 0) e = hash;
+  while (e > from && /\s/.test(text[e - 1]!)) e--;
+  return e;
+}
+
+function lastCommentStart(text: string, from: number, to: number): number {
+  for (let p = from; p < to; p++) {
+    const c = text[p]!;
+    if (c === '"' || c === "'") {
+      const e = skipString(text, p);
+      if (e < 0) return -1;
+      p = e - 1;
+    } else if (c === '#') return p;
+  }
+  return -1;
+}
+
+export type { Range };

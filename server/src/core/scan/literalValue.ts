@@ -1,0 +1,135 @@
+import { evaluateStringLiteral } from '../parse/literals';
+import { skipString } from './pyLex';
+
+/**
+ * A tiny parser for the only values Alembic reads from a revision file: a string (possibly
+ * implicitly concatenated), `None`, or a tuple, list or set of strings, with or without
+ * brackets. Anything else is "not a literal", which the caller records as unresolved rather
+ * than guessing.
+ */
+
+export interface LiteralString {
+  kind: 'string';
+  value: string;
+  start: number;
+  end: number;
+}
+
+export type LiteralValue =
+  | LiteralString
+  | { kind: 'none'; start: number; end: number }
+  | { kind: 'sequence'; items: LiteralString[]; start: number; end: number };
+
+type Token =
+  | { t: 'str'; start: number; end: number }
+  | { t: 'name'; value: string; start: number; end: number }
+  | { t: 'punct'; value: string; start: number; end: number };
+
+function tokenize(text: string, from: number, to: number): Token[] | undefined {
+  const out: Token[] = [];
+  let p = from;
+  while (p < to) {
+    const c = text[p]!;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') p++;
+    else if (c === '\\' && (text[p + 1] === '\n' || text[p + 1] === '\r')) p += 2;
+    else if (c === '#') {
+      const e = text.indexOf('\n', p);
+      p = e < 0 || e > to ? to : e;
+    } else if (c === '"' || c === "'") {
+      const e = skipString(text, p);
+      if (e < 0 || e > to) return undefined;
+      out.push({ t: 'str', start: p, end: e });
+      p = e;
+    } else if (/[A-Za-z_]/.test(c)) {
+      let e = p + 1;
+      while (e < to && /\w/.test(text[e]!)) e++;
+      if (e - p <= 2 && (text[e] === '"' || text[e] === "'") && /^[rRuUbBfF]{1,2}$/.test(text.slice(p, e))) {
+        // A string prefix: the literal starts at the prefix.
+        const se = skipString(text, e);
+        if (se < 0 || se > to) return undefined;
+        out.push({ t: 'str', start: p, end: se });
+        p = se;
+      } else {
+        out.push({ t: 'name', value: text.slice(p, e), start: p, end: e });
+        p = e;
+      }
+    } else if ('()[]{},'.includes(c)) {
+      out.push({ t: 'punct', value: c, start: p, end: p + 1 });
+      p++;
+    } else return undefined;
+  }
+  return out;
+}
+
+/** Parses text[from, to) as a whole expression; undefined when it is not a plain literal. */
+export function parseLiteralValue(text: string, from: number, to: number): LiteralValue | undefined {
+  const toks = tokenize(text, from, to);
+  if (!toks || toks.length === 0) return undefined;
+  let i = 0;
+
+  const atom = (): LiteralValue | undefined => {
+    const tok = toks[i];
+    if (!tok) return undefined;
+    if (tok.t === 'str') {
+      const parts: string[] = [];
+      const start = tok.start;
+      let end = tok.end;
+      while (toks[i]?.t === 'str') {
+        const s = toks[i]!;
+        const ev = evaluateStringLiteral(text.slice(s.start, s.end));
+        if (!ev || ev.isBytes || ev.isFString) return undefined;
+        parts.push(ev.value);
+        end = s.end;
+        i++;
+      }
+      return { kind: 'string', value: parts.join(''), start, end };
+    }
+    if (tok.t === 'name') {
+      i++;
+      return tok.value === 'None' ? { kind: 'none', start: tok.start, end: tok.end } : undefined;
+    }
+    if (tok.value === '(' || tok.value === '[' || tok.value === '{') {
+      const close = tok.value === '(' ? ')' : tok.value === '[' ? ']' : '}';
+      i++;
+      const seq = items(close);
+      const end = toks[i];
+      if (!seq || !end || end.t !== 'punct' || end.value !== close) return undefined;
+      i++;
+      // A parenthesised single value without a comma is just that value; `{}` is a dict.
+      if (close === ')' && !seq.trailingComma && seq.items.length === 1) return { ...seq.items[0]!, start: tok.start, end: end.end };
+      if (close === '}' && seq.items.length === 0) return undefined;
+      return sequenceOf(seq.items, tok.start, end.end);
+    }
+    return undefined;
+  };
+
+  const items = (close: string | undefined): { items: LiteralValue[]; trailingComma: boolean } | undefined => {
+    const out: LiteralValue[] = [];
+    let trailingComma = false;
+    while (i < toks.length) {
+      const tok = toks[i]!;
+      if (tok.t === 'punct' && tok.value === close) break;
+      const v = atom();
+      if (!v) return undefined;
+      out.push(v);
+      trailingComma = false;
+      const sep = toks[i];
+      if (sep && sep.t === 'punct' && sep.value === ',') {
+        trailingComma = true;
+        i++;
+      } else break;
+    }
+    return { items: out, trailingComma };
+  };
+
+  const top = items(undefined);
+  if (!top || i !== toks.length || top.items.length === 0) return undefined;
+  if (top.items.length === 1 && !top.trailingComma) return top.items[0];
+  return sequenceOf(top.items, toks[0]!.start, toks[toks.length - 1]!.end);
+}
+
+function sequenceOf(items: LiteralValue[], start: number, end: number): LiteralValue | undefined {
+  // Alembic's `to_tuple` keeps a tuple's items as they are, so only strings make revision ids.
+  if (!items.every((x): x is LiteralString => x.kind === 'string')) return undefined;
+  return { kind: 'sequence', items, start, end };
+}
