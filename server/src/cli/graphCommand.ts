@@ -3,7 +3,6 @@ import { ConfigError, listRevisionFiles, loadEnvironment } from '../core/config'
 import { pyStrip } from '../core/config/pyText';
 import { docMessage, historyLine } from '../core/graph/historyText';
 import type { Revision } from '../core/graph/revision';
-import { CommandError } from '../core/graph/scriptDirectory';
 import { RevisionProject } from '../core/project/revisionProject';
 import type { Problem } from '../core/types';
 import { UsageError, type CliIO } from './io';
@@ -48,7 +47,8 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
     ...(p.range ? { line: p.range.start.line + 1 } : {}),
   });
 
-  const ordered = historyOrder(project, io);
+  const { revisions: ordered, error } = script.historyOrder();
+  if (error) io.stderr(`warning: the history cannot be ordered as Alembic would (${error}); revisions are listed in file order.`);
   const messageOf = (rev: Revision): string => docMessage(project.entry(rev.path)?.header.docstring, pyStrip);
 
   if (opts.json) {
@@ -82,18 +82,4 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
     }
   }
   return problems.length > 0 ? 1 : 0;
-}
-
-/** `alembic history` order; a history Alembic cannot order (a cycle) falls back to file order. */
-function historyOrder(project: RevisionProject, io: CliIO): Revision[] {
-  const script = project.script;
-  if (!script.map.hasCycle) {
-    try {
-      return script.walkRevisions();
-    } catch (e) {
-      if (!(e instanceof CommandError)) throw e;
-      io.stderr(`warning: the history cannot be ordered as Alembic would (${e.message}); revisions are listed in file order.`);
-    }
-  }
-  return [...script.map.revisions.values()].reverse();
 }

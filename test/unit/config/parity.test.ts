@@ -1,13 +1,12 @@
 /**
  * Parity with the real thing: Python's configparser and Alembic 1.20's Config read the same
- * fixtures, and what they report must be what our readers report. The interpreter comes from
- * ALEMBIC_PYTHON (the harness sets it); without it, a local development venv is tried, and the
- * tests are skipped when that does not exist either.
+ * fixtures, and what they report must be what our readers report. The interpreter is the test
+ * harness's venv with Alembic 1.20 (test/helpers/globalSetup.ts), so these tests always run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ConfigError, listRevisionFiles, loadEnvironment } from '../../../server/src/core/config';
 import { readIniFile } from '../../../server/src/core/config/ini';
 import { readPyproject } from '../../../server/src/core/config/pyproject';
@@ -15,16 +14,8 @@ import { asPosix } from '../../../server/src/core/config/pyText';
 import { DEPRECATION, readAlembicSettings } from '../../../server/src/core/config/settings';
 import { FIXTURES, makeTree } from './tree';
 
-const PYTHON = process.env.ALEMBIC_PYTHON ?? '/tmp/ap/venv/bin/python';
+const PYTHON = inject('alembicPython');
 const DUMP = path.join(FIXTURES, 'alembic_dump.py');
-
-function pythonIsUsable(): boolean {
-  const probe = spawnSync(PYTHON, ['-c', 'import alembic; print(alembic.__version__)'], { encoding: 'utf8', timeout: 60_000 });
-  if (probe.status === 0 && probe.stdout.trim() === '1.20.0') return true;
-  // A configured interpreter that cannot run Alembic 1.20 is a broken setup, not a reason to skip.
-  if (process.env.ALEMBIC_PYTHON) throw new Error(`ALEMBIC_PYTHON=${PYTHON} cannot import alembic 1.20.0: ${probe.stderr || probe.stdout}`);
-  return false;
-}
 
 function runDump(args: string[], cwd: string): unknown {
   const result = spawnSync(PYTHON, [DUMP, ...args], {
@@ -115,12 +106,10 @@ function pythonEnvDump(dir: string, section: string): Record<string, unknown> {
   return result;
 }
 
-const usable = pythonIsUsable();
-
-describe.skipIf(!usable)('parity with Python configparser', () => {
+describe('parity with Python configparser', () => {
   const folder = path.join(FIXTURES, 'ini');
   const files = readdirSync(folder).filter((name) => name.endsWith('.ini')).sort();
-  const python = usable ? (runDump(['ini', ...files.map((name) => path.join(folder, name))], folder) as Record<string, unknown>) : {};
+  const python = runDump(['ini', ...files.map((name) => path.join(folder, name))], folder) as Record<string, unknown>;
 
   it.each(files)('reads %s like configparser', (name) => {
     const file = path.join(folder, name);
@@ -128,7 +117,7 @@ describe.skipIf(!usable)('parity with Python configparser', () => {
   });
 });
 
-describe.skipIf(!usable)('parity with Alembic 1.20 Config', () => {
+describe('parity with Alembic 1.20 Config', () => {
   const envs = path.join(FIXTURES, 'envs');
 
   it.each([

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateConcatenation, evaluateStringLiteral, evaluateStringLiteralAt, findStringLiteralEnd } from '../../../server/src/core/parse/literals';
 
@@ -131,5 +132,51 @@ describe('findStringLiteralEnd', () => {
     ['f"{x}"', 0, 6],
   ])('%j from %i', (text, start, end) => {
     expect(findStringLiteralEnd(text, start)).toBe(end);
+  });
+});
+
+describe('properties', () => {
+  it('never throws, whatever the input', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (s) => {
+        evaluateStringLiteral(s);
+        evaluateStringLiteral(`"${s}"`);
+        evaluateStringLiteral(`f'''${s}'''`);
+      }),
+    );
+  });
+
+  // Each code point is written with a randomly chosen spelling; the literal must evaluate back
+  // to the original text, and each character must map to where its spelling starts.
+  const spelling = fc.tuple(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.nat({ max: 3 }));
+
+  function spell(ch: string, style: number): string {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === '\\' || ch === '"' || ch === '\n' || ch === '\r') return style % 2 ? `\\${ch === '\n' ? 'n' : ch === '\r' ? 'r' : ch}` : `\\x${code.toString(16).padStart(2, '0')}`;
+    if (style === 1 && code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+    if (style === 2 && code <= 0xffff) return `\\u${code.toString(16).padStart(4, '0')}`;
+    if (style === 3) return `\\U${code.toString(16).padStart(8, '0')}`;
+    return ch;
+  }
+
+  it('round-trips any text through escapes and maps each character to its spelling', () => {
+    fc.assert(
+      fc.property(fc.array(spelling, { maxLength: 20 }), (chars) => {
+        let source = '"';
+        const expectedOffsets: number[] = [];
+        let value = '';
+        for (const [ch, style] of chars) {
+          const written = spell(ch, style);
+          const verbatim = written === ch;
+          for (let k = 0; k < ch.length; k++) expectedOffsets.push(source.length + (verbatim ? k : 0));
+          value += ch;
+          source += written;
+        }
+        source += '"';
+        const r = evaluateStringLiteralAt(source, 0, source.length);
+        expect(r?.value.value).toBe(value);
+        expect(expectedOffsets.map((_, i) => r?.value.sourceAt(i))).toEqual(expectedOffsets);
+      }),
+    );
   });
 });

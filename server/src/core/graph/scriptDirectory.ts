@@ -76,6 +76,20 @@ export class ScriptDirectory {
   }
 
   /**
+   * The `alembic history` order, or file order (newest file first) with the reason when
+   * Alembic could not order this history, so that a broken history can still be shown.
+   */
+  historyOrder(): { revisions: Revision[]; error?: string } {
+    if (this.map.hasCycle) return { revisions: [...this.map.revisions.values()].reverse(), error: 'the history has a cycle' };
+    try {
+      return { revisions: this.walkRevisions() };
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      return { revisions: [...this.map.revisions.values()].reverse(), error: e.message };
+    }
+  }
+
+  /**
    * `get_revisions(spec)`: what a specifier names. `base` names nothing, while walking below
    * the first revision (`-1` from a base) gives the `'base'` marker, as in Alembic.
    */

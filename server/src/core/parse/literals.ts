@@ -67,6 +67,12 @@ export function evaluateStringLiteralAt(text: string, from: number, to: number):
   const raw = prefix.includes('r');
   const isBytes = prefix.includes('b');
   const isFString = prefix.includes('f');
+  // Most literals in a migration are plain names and SQL without escapes: one exact run.
+  if (isPlainContent(text, contentStart, contentEnd, quote.charCodeAt(0), isFString, isBytes)) {
+    const b = new MappedStringBuilder(contentStart);
+    b.exact(text.slice(contentStart, contentEnd), contentStart);
+    return { value: b.build(), isBytes, isFString, dynamic: false };
+  }
   const b = new MappedStringBuilder(contentStart);
   let dynamic = false;
   let runStart = contentStart;
@@ -155,6 +161,17 @@ export function findStringLiteralEnd(text: string, start: number): number {
     }
   }
   return -1;
+}
+
+/** Content that evaluates to itself: no backslash, carriage return, quote, brace (f-strings) or non-ASCII (bytes). */
+function isPlainContent(text: string, from: number, to: number, quote: number, isFString: boolean, isBytes: boolean): boolean {
+  for (let i = from; i < to; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 92 || ch === 13 || ch === quote || ch === 10) return false;
+    if (isFString && (ch === 123 || ch === 125)) return false;
+    if (isBytes && ch > 0x7f) return false;
+  }
+  return true;
 }
 
 const VALID_PREFIXES = new Set(['', 'r', 'u', 'b', 'br', 'rb', 'f', 'fr', 'rf']);

@@ -1,6 +1,6 @@
 import type { SyntaxNode, SyntaxNodeRef } from '@lezer/common';
 import { type Binding, Bindings, bindingsOfStatement, namesIn } from './bindings';
-import { callArguments, type Source, stringLiteralValue } from './pyValues';
+import { type Source, stringLiteralValue, withLazyArgs } from './pyValues';
 import { SqlEvaluator } from './sqlStrings';
 import { callParts, childrenOf, firstArgument, memberParts, unparenthesize } from './syntax';
 import type { OpCall, SqlString } from './types';
@@ -166,16 +166,15 @@ class BodyWalker {
     batchTable: string | undefined,
   ): void {
     const { lines } = this.src;
-    const call: OpCall = {
+    const base: Omit<OpCall, 'args'> = {
       name,
       receiver,
       inAutocommitBlock: this.autocommitDepth > 0,
       range: lines.rangeOf(node.from, node.to),
       calleeRange: lines.rangeOf(callee.from, callee.to),
-      args: callArguments(this.src, args),
     };
-    if (batchTable !== undefined) call.batchTable = batchTable;
-    this.opCalls.push(call);
+    if (batchTable !== undefined) base.batchTable = batchTable;
+    this.opCalls.push(withLazyArgs(base, this.src, args));
   }
 
   private pushSql(node: SyntaxNode, args: SyntaxNode | null, via: SqlString['via']): void {

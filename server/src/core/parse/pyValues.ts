@@ -77,11 +77,36 @@ export function literalValue(src: Source, node: SyntaxNode): PyLiteralValue | un
       const parts = callParts(n);
       const call = parts && dottedName(src.text, parts.callee);
       if (!parts || call === undefined) return undefined;
-      return { call: call.replace(/\s+/g, ''), args: callArguments(src, parts.args) };
+      return withLazyArgs({ call: call.replace(/\s+/g, '') }, src, parts.args);
     }
     default:
       return undefined;
   }
+}
+
+/**
+ * Gives `target` an `args` property that is computed on first read and then kept.
+ *
+ * A long migration has thousands of call arguments (every `sa.Column(...)` inside every
+ * `create_table`), and turning them all into values was most of the extraction time on each
+ * keystroke, while rules look at the arguments of few calls. The property is an ordinary
+ * enumerable one to readers, JSON.stringify and deep equality. Until it is read it keeps the
+ * syntax tree alive, which the incremental parse state does anyway.
+ */
+export function withLazyArgs<T extends object>(target: T, src: Source, argList: SyntaxNode | null): T & { args: CallArg[] } {
+  Object.defineProperty(target, 'args', {
+    configurable: true,
+    enumerable: true,
+    get(this: T): CallArg[] {
+      const args = callArguments(src, argList);
+      Object.defineProperty(this, 'args', { value: args, writable: true, enumerable: true, configurable: true });
+      return args;
+    },
+    set(this: T, value: CallArg[]): void {
+      Object.defineProperty(this, 'args', { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+  return target as T & { args: CallArg[] };
 }
 
 /**

@@ -62,6 +62,13 @@ export class RevisionProject {
     this.invalidate();
   }
 
+  /** Reads one file again from disk, for example when its editor closes without saving. */
+  reloadFile(path: string): void {
+    if (!this.files.has(path)) return;
+    this.files.set(path, this.entryFor(path, readSource(path)));
+    this.invalidate();
+  }
+
   removeFile(path: string): void {
     if (!this.files.delete(path)) return;
     this.order = this.order.filter((p) => p !== path);

@@ -1,0 +1,110 @@
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  DiagnosticSeverity,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  TextDocuments,
+  createConnection,
+  type Diagnostic,
+} from 'vscode-languageserver/node';
+import type { Problem } from './core/types';
+import { WorkspaceModel } from './lsp/workspaceModel';
+import { GraphChangedNotification, GraphRequest } from './protocol';
+
+/**
+ * The language server's wiring: LSP events in, model updates and diagnostics out. The model
+ * and every rule live in `core/` and `lsp/`; this file only connects them.
+ */
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const model = new WorkspaceModel([]);
+
+connection.onInitialize((params) => {
+  const roots = (params.workspaceFolders ?? []).map((f) => fileURLToPath(f.uri));
+  if (roots.length === 0 && params.rootUri) roots.push(fileURLToPath(params.rootUri));
+  model.setRoots(roots);
+  return {
+    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
+    serverInfo: { name: 'alembic-pilot' },
+  };
+});
+
+connection.onInitialized(() => {
+  void connection.client.register(DidChangeWatchedFilesNotification.type, {
+    watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
+  });
+  guarded('discovering Alembic environments', () => {
+    model.rediscover();
+    const envs = model.environments();
+    connection.console.info(`Alembic Pilot found ${envs.length} environment(s): ${envs.map((e) => e.configFile).join(', ') || 'none'}`);
+    publish();
+  });
+});
+
+documents.onDidChangeContent((e) => {
+  guarded('updating a revision file', () => {
+    if (model.setText(fileURLToPath(e.document.uri), e.document.getText())) publish();
+  });
+});
+
+documents.onDidClose((e) => {
+  guarded('closing a revision file', () => {
+    if (model.setText(fileURLToPath(e.document.uri), undefined)) publish();
+  });
+});
+
+connection.onDidChangeWatchedFiles((params) => {
+  guarded('reacting to file changes', () => {
+    const configChanged = params.changes.some((c) => /(?:alembic\.ini|pyproject\.toml)$/.test(c.uri));
+    const listingChanged = params.changes.some((c) => c.type !== FileChangeType.Changed);
+    if (configChanged) model.rediscover();
+    else if (listingChanged) model.refreshListing();
+    else {
+      for (const c of params.changes) {
+        const file = fileURLToPath(c.uri);
+        if (!documents.get(c.uri)) model.setText(file, undefined);
+      }
+    }
+    publish();
+  });
+});
+
+connection.onRequest(GraphRequest.method, (params: GraphRequest.Params | undefined) => ({
+  environments: model.graph(params?.configFile),
+}));
+
+function publish(): void {
+  for (const [file, problems] of model.diagnostics()) {
+    void connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics: problems.map(toDiagnostic) });
+  }
+  for (const env of model.environments()) {
+    void connection.sendNotification(GraphChangedNotification.method, { configFile: env.configFile });
+  }
+}
+
+function toDiagnostic(p: Problem): Diagnostic {
+  const zero = { line: 0, character: 0 };
+  return {
+    range: p.range ?? { start: zero, end: zero },
+    severity: DiagnosticSeverity.Error,
+    code: p.code,
+    source: 'alembic-pilot',
+    message: p.message,
+  };
+}
+
+/** Logs a failure and keeps the server running: one broken file must not take the editor down. */
+function guarded(what: string, work: () => void): void {
+  try {
+    work();
+  } catch (e) {
+    connection.console.error(`Alembic Pilot failed while ${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  }
+}
+
+documents.listen(connection);
+connection.listen();
