@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Bumped whenever the generated text changes, so that a cached history is rebuilt. */
-const GENERATOR_VERSION = 4;
+const GENERATOR_VERSION = 5;
 
 /** Written last into a finished history; a folder without it is incomplete and rebuilt. */
 const MARKER = 'bench-history.json';
@@ -144,7 +144,7 @@ function changeBody(random, index) {
   const table = `${noun}_${index.toString().padStart(5, '0')}`;
   const previous = `${pick(NOUNS)}_${Math.max(0, index - 1 - Math.floor(random() * 50)).toString().padStart(5, '0')}`;
   const columns = [];
-  const columnCount = 6 + Math.floor(random() * 7);
+  const columnCount = 8 + Math.floor(random() * 7);
   for (let c = 0; c < columnCount; c++) {
     const name = `${pick(COLUMN_NAMES)}_${c}`;
     columns.push(`        sa.Column("${name}", ${pick(COLUMN_TYPES)}, nullable=${random() < 0.5 ? 'True' : 'False'}),`);

@@ -31,7 +31,7 @@ describe('where SQL comes from', () => {
     [['stmt = sa.text("A")', 'op.get_bind().execute(stmt, {"x": 1})'], [{ text: 'A', wrappedInText: true }]],
     [['op.execute(table.insert().values(a=1))'], []],
     [['op.execute(b"SELECT 1")'], []],
-  ])('%j', (body, expected) => check(body, expected));
+  ] as [string[], Partial<SqlString>[]][])('%j', (body, expected) => check(body, expected));
 
   it('marks SQL inside an autocommit block', () => {
     check(['with op.get_context().autocommit_block():', '    op.execute("A")'], [{ inAutocommitBlock: true }]);

@@ -94,20 +94,28 @@ export function literalValue(src: Source, node: SyntaxNode): PyLiteralValue | un
  * syntax tree alive, which the incremental parse state does anyway.
  */
 export function withLazyArgs<T extends object>(target: T, src: Source, argList: SyntaxNode | null): T & { args: CallArg[] } {
-  Object.defineProperty(target, 'args', {
-    configurable: true,
-    enumerable: true,
-    get(this: T): CallArg[] {
-      const args = callArguments(src, argList);
-      Object.defineProperty(this, 'args', { value: args, writable: true, enumerable: true, configurable: true });
-      return args;
-    },
-    set(this: T, value: CallArg[]): void {
-      Object.defineProperty(this, 'args', { value, writable: true, enumerable: true, configurable: true });
-    },
-  });
-  return target as T & { args: CallArg[] };
+  return Object.assign(target, { args: callArguments(src, argList) });
 }
+
+const PENDING = new WeakMap<object, { src: Source; argList: SyntaxNode | null }>();
+
+function materialize(target: object, value: CallArg[]): CallArg[] {
+  PENDING.delete(target);
+  Object.defineProperty(target, 'args', { value, writable: true, enumerable: true, configurable: true });
+  return value;
+}
+
+const LAZY_ARGS: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: object): CallArg[] {
+    const pending = PENDING.get(this);
+    return materialize(this, pending ? callArguments(pending.src, pending.argList) : []);
+  },
+  set(this: object, value: CallArg[]): void {
+    materialize(this, value);
+  },
+};
 
 /**
  * A string naming a database object: the literal itself or the literal inside `op.f(...)`

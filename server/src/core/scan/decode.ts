@@ -23,8 +23,10 @@ export function decodePythonSource(bytes: Uint8Array): DecodedSource {
   const encoding = cookieEncoding(body);
   if (encoding && !isUtf8(encoding)) {
     if (bom) return { text: utf8Lenient(body), error: `The file starts with a UTF-8 byte-order mark but declares coding ${encoding}; Python refuses that.` };
+    const decoder = decoderFor(encoding);
+    if (!decoder) return { text: utf8Lenient(body), error: `The file declares coding ${encoding}, which Alembic Pilot cannot decode; it is read as UTF-8.` };
     try {
-      return { text: new TextDecoder(encoding, { fatal: true }).decode(body) };
+      return { text: decoder.decode(body) };
     } catch {
       return { text: utf8Lenient(body), error: `The file declares coding ${encoding}, which cannot decode its bytes.` };
     }
@@ -34,6 +36,22 @@ export function decodePythonSource(bytes: Uint8Array): DecodedSource {
   } catch {
     return { text: utf8Lenient(body), error: 'The file is not valid UTF-8 and declares no other coding, so Python cannot import it.' };
   }
+}
+
+function decoderFor(encoding: string): TextDecoder | undefined {
+  // Python spells codecs with underscores (latin_1); the WHATWG labels use hyphens. Node refuses
+  // `fatal` for some single-byte encodings, where every byte decodes anyway.
+  const label = encoding.toLowerCase().replace(/_/g, '-');
+  for (const candidate of [label, label.replace(/-/g, '')]) {
+    for (const options of [{ fatal: true }, {}]) {
+      try {
+        return new TextDecoder(candidate, options);
+      } catch {
+        // Try the next spelling or the next way of constructing it.
+      }
+    }
+  }
+  return undefined;
 }
 
 function utf8Lenient(bytes: Uint8Array): string {
