@@ -42,6 +42,10 @@ describe('batch_alter_table', () => {
       ['with op.batch_alter_table("a") as b:', '    with op.batch_alter_table("c") as d:', '        b.x()', '        d.y()'],
       ['batch_alter_table (op)', 'batch_alter_table (op)', 'x (batch, a)', 'y (batch, c)'],
     ],
+    [
+      ['with (', '    op.batch_alter_table("t") as b,', '    op.get_context().autocommit_block(),', '):', '    b.x()'],
+      ['batch_alter_table (op)', 'get_context (op)', 'x (batch, t, autocommit)'],
+    ],
   ])('%j', (body, expected) => check(body, expected));
 });
 

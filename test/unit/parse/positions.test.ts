@@ -7,6 +7,7 @@ describe('LineIndex.positionAt', () => {
     ['a\nbc', 3, { line: 1, character: 1 }],
     ['a\r\nbc', 3, { line: 1, character: 0 }],
     ['a\rbc', 2, { line: 1, character: 0 }],
+    ['a\r\nbc', 2, { line: 0, character: 1 }], // inside a CRLF: the end of the line
     ['a\n', 2, { line: 1, character: 0 }],
     ['é😀x', 3, { line: 0, character: 3 }], // UTF-16 units: the emoji counts twice
     ['ab', 99, { line: 0, character: 2 }], // clamped to the end

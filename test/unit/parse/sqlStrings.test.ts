@@ -57,9 +57,14 @@ describe('how the string is evaluated', () => {
     expect(sqlIn(...body).map((s) => [s.text, s.dynamic])).toEqual([[text, dynamic]]);
   });
 
-  it('uses a module-level constant', () => {
-    const file = parse('from alembic import op', 'SQL = "A"', 'def upgrade():', '    op.execute(SQL)');
-    expect(fn(file, 'upgrade').sql.map((s) => s.text)).toEqual(['A']);
+  it.each([
+    [['SQL = "A"'], 'A'],
+    [['SQL = "A"', 'SQL += " B"'], 'A B'],
+    [['BASE = "A"', 'SQL = BASE + " B"', 'BASE = "C"'], 'A B'],
+    [['SQL = "A"', 'SQL = "B"'], 'B'],
+  ])('uses module-level constants %j', (module, expected) => {
+    const file = parse('from alembic import op', ...module, 'def upgrade():', '    op.execute(SQL)');
+    expect(fn(file, 'upgrade').sql.map((s) => s.text)).toEqual([expected]);
   });
 
   it('does not reuse a value once a loop rebinds the name', () => {

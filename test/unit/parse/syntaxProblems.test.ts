@@ -40,6 +40,8 @@ describe('python-syntax: valid Python 3 is not flagged', () => {
     ['raise E("m") from None\n'],
     ['x = "a\\\\"\ny = r"\\""\n'],
     ['# -*- coding: latin-1 -*-\nx = 1\n'],
+    ['with (open(a) as b, open(c) as d):\n    pass\n'],
+    ['with (\n    op.batch_alter_table("t") as b,\n    op.get_context().autocommit_block(),\n):\n    pass\n'],
   ])('%j', (source) => {
     expect(problemsOf(source)).toEqual([]);
   });

@@ -88,14 +88,20 @@ describe('docstring', () => {
 });
 
 describe('problems', () => {
+  // The scanner stops after the last watched name, so it reports what breaks the header; the
+  // full parser reports the rest of the file.
   it.each([
     ['an unterminated string', 'revision = "abc\n'],
-    ['an unterminated triple-quoted string', 'revision = "a"\nx = """\n'],
-    ['an unclosed bracket', 'revision = "a"\nx = (\n'],
-    ['a stray closing bracket', 'revision = "a"\n)\n'],
-  ])('reports %s as python-syntax and keeps what it read', (_name, src) => {
+    ['an unterminated triple-quoted string', 'revision = "a"\nx = """\ndepends_on = None\n'],
+    ['an unclosed bracket', 'revision = "a"\nx = (\ndepends_on = None\n'],
+    ['a stray closing bracket', 'revision = "a"\n)\ndepends_on = None\n'],
+  ])('reports %s as python-syntax', (_name, src) => {
     const h = scan(src);
     expect(h.problems.map((p) => p.code)).toEqual(['python-syntax']);
+  });
+
+  it('does not read past the header', () => {
+    expect(scan('revision = "a"\ndef upgrade():\n    x = (\n').problems).toEqual([]);
   });
 });
 

@@ -34,19 +34,21 @@ export function listRevisionFiles(env: AlembicEnvironment): string[] {
   const files: string[] = [];
   const seen = new Set<string>();
   for (const location of env.versionLocations) {
-    for (const file of walk(location, env.recursiveVersionLocations)) {
-      let real: string;
-      try {
-        real = realpathSync(file);
-      } catch {
-        continue;
-      }
+    for (const { file, real } of walk(location, env.recursiveVersionLocations)) {
       if (seen.has(real)) continue;
       seen.add(real);
       files.push(file);
     }
   }
   return files;
+}
+
+function realpathOrUndefined(file: string): string | undefined {
+  try {
+    return realpathSync(file);
+  } catch {
+    return undefined;
+  }
 }
 
 function readFolder(folder: string): Dirent[] {
@@ -62,15 +64,17 @@ function readFolder(folder: string): Dirent[] {
  * entered, and every entry that is not a folder (after following links) counts as a file.
  * Broken links are left out here, since Alembic could not load them either.
  */
-function walk(top: string, recursive: boolean): string[] {
-  const result: string[] = [];
+function walk(top: string, recursive: boolean): { file: string; real: string }[] {
+  const result: { file: string; real: string }[] = [];
   const visit = (folder: string): void => {
     const files: string[] = [];
     const folders: string[] = [];
+    const symlinks = new Set<string>();
     for (const entry of readFolder(folder)) {
       const full = path.join(folder, entry.name);
       const stat = entry.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : entry;
       if (!stat) continue;
+      if (entry.isSymbolicLink()) symlinks.add(entry.name);
       if (stat.isDirectory()) {
         if (!entry.isSymbolicLink()) folders.push(entry.name);
       } else {
@@ -78,8 +82,14 @@ function walk(top: string, recursive: boolean): string[] {
       }
     }
     if (!path.basename(folder).endsWith('__pycache__')) {
+      // Resolving the folder once, and only symbolic links one by one, keeps a listing of
+      // thousands of files from costing thousands of realpath calls.
+      const realFolder = realpathSync(folder);
       for (const name of files.sort(compareCodePoints)) {
-        if (isRevisionFileName(name)) result.push(path.join(folder, name));
+        if (!isRevisionFileName(name)) continue;
+        const file = path.join(folder, name);
+        const real = symlinks.has(name) ? realpathOrUndefined(file) : path.join(realFolder, name);
+        if (real !== undefined) result.push({ file, real });
       }
     }
     if (!recursive) return;

@@ -193,35 +193,35 @@ export class Planner extends Resolver {
 
   /** `_topological_sort`: children before parents, walking one head at a time. */
   topologicalSort(revisions: Iterable<Revision>, heads: readonly RevOrBase[]): string[] {
-    const todo = new Set([...revisions].map((r) => r.revision));
+    const todo = new Set(revisions);
     const order = new Map([...this.rm.map.keys()].map((k, i) => [k, i] as const));
-    const ancestorsOf = (id: string): Set<string> => new Set(this.rm.ancestors([this.rm.map.get(id)!]).map((r) => r.revision));
-    const currentHeads = [...new Set(heads.filter((h): h is Revision => h instanceof Revision && todo.has(h.revision)).map((h) => h.revision))].sort(
-      (a, b) => order.get(a)! - order.get(b)!,
+    const ancestorsOf = (rev: Revision): Uint8Array => this.rm.ancestorMarks(rev);
+    const currentHeads = [...new Set(heads.filter((h): h is Revision => h instanceof Revision && todo.has(h)))].sort(
+      (a, b) => order.get(a.revision)! - order.get(b.revision)!,
     );
     const ancestorsByIdx = currentHeads.map(ancestorsOf);
     const output: string[] = [];
     let idx = 0;
     while (currentHeads.length > 0) {
       const candidate = currentHeads[idx]!;
-      const blocker = ancestorsByIdx.findIndex((anc, i) => i !== idx && anc.has(candidate));
+      const blocker = ancestorsByIdx.findIndex((anc, i) => i !== idx && anc[candidate.index] === 1);
       if (blocker >= 0) {
         idx = blocker;
         continue;
       }
-      if (todo.has(candidate)) {
-        output.push(candidate);
-        todo.delete(candidate);
+      if (todo.delete(candidate)) output.push(candidate.revision);
+      const toAdd: Revision[] = [];
+      for (const id of candidate.normalizedDownRevisions) {
+        const r = this.rm.map.get(id);
+        if (r && todo.has(r) && !currentHeads.includes(r)) toAdd.push(r);
       }
-      const rev = this.rm.map.get(candidate)!;
-      const toAdd = rev.normalizedDownRevisions.filter((r) => todo.has(r) && !currentHeads.includes(r));
       if (toAdd.length === 0) {
         currentHeads.splice(idx, 1);
         ancestorsByIdx.splice(idx, 1);
         idx = Math.max(idx - 1, 0);
-      } else if (rev.normalizedResolvedDependencies.length === 0 && rev.versionedDownRevisions.length === 1) {
+      } else if (candidate.normalizedResolvedDependencies.length === 0 && candidate.versionedDownRevisions.length === 1) {
         currentHeads[idx] = toAdd[0]!;
-        ancestorsByIdx[idx]!.delete(candidate);
+        ancestorsByIdx[idx]![candidate.index] = 0;
       } else {
         currentHeads[idx] = toAdd[0]!;
         currentHeads.push(...toAdd.slice(1));
@@ -229,7 +229,7 @@ export class Planner extends Resolver {
         ancestorsByIdx.push(...toAdd.slice(1).map(ancestorsOf));
       }
     }
-    if (todo.size > 0) throw new RevisionError(`Could not order revisions ${[...todo].join(', ')}`);
+    if (todo.size > 0) throw new RevisionError(`Could not order revisions ${[...todo].map((r) => r.revision).join(', ')}`);
     return output;
   }
 }

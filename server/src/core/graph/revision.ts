@@ -14,8 +14,13 @@ export class Revision {
   allNextrev = new Set<string>();
   /** Labels after propagation along the branch; `origBranchLabels` are the declared ones. */
   readonly branchLabels: Set<string>;
-  resolvedDependencies: string[] = [];
-  normalizedResolvedDependencies: string[] = [];
+  /** Position in the map's revision list, for traversals that mark visited nodes in an array. */
+  index = -1;
+  private resolved: string[] = [];
+  private normalizedResolved: string[] = [];
+  // The derived parent lists are read in every traversal, so they are computed once per change.
+  private allDown: string[] | undefined;
+  private normalizedDown: string[] | undefined;
 
   constructor(
     readonly revision: string,
@@ -34,12 +39,34 @@ export class Revision {
     return this.downRevision;
   }
 
-  get allDownRevisions(): string[] {
-    return dedupe([...this.downRevision, ...this.resolvedDependencies]);
+  /** `depends_on` resolved to revision ids (labels replaced by the revision that carries them). */
+  get resolvedDependencies(): readonly string[] {
+    return this.resolved;
   }
 
-  get normalizedDownRevisions(): string[] {
-    return dedupe([...this.downRevision, ...this.normalizedResolvedDependencies]);
+  set resolvedDependencies(ids: readonly string[]) {
+    this.resolved = [...ids];
+    this.allDown = undefined;
+  }
+
+  /** The resolved dependencies that no ancestor already depends on. */
+  get normalizedResolvedDependencies(): readonly string[] {
+    return this.normalizedResolved;
+  }
+
+  set normalizedResolvedDependencies(ids: readonly string[]) {
+    this.normalizedResolved = [...ids];
+    this.normalizedDown = undefined;
+  }
+
+  get allDownRevisions(): readonly string[] {
+    this.allDown ??= dedupe([...this.downRevision, ...this.resolved]);
+    return this.allDown;
+  }
+
+  get normalizedDownRevisions(): readonly string[] {
+    this.normalizedDown ??= dedupe([...this.downRevision, ...this.normalizedResolved]);
+    return this.normalizedDown;
   }
 
   get isHead(): boolean {

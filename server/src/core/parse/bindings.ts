@@ -21,7 +21,7 @@ export class Bindings {
   private readonly local = new Map<string, Binding[]>();
 
   constructor(
-    private readonly module: ReadonlyMap<string, Binding>,
+    private readonly module: ReadonlyMap<string, readonly Binding[]>,
     private readonly scopeFrom: number,
     private readonly scopeTo: number,
   ) {}
@@ -36,14 +36,22 @@ export class Bindings {
   /** The binding of `name` as seen at offset `pos`. */
   lookup(name: string, pos: number): Binding | undefined {
     const inScope = pos >= this.scopeFrom && pos <= this.scopeTo;
-    const list = inScope ? this.local.get(name) : undefined;
-    if (list) {
-      for (let i = list.length - 1; i >= 0; i--) {
-        if (list[i].at <= pos) return list[i];
-      }
+    if (inScope) {
+      const local = lastBefore(this.local.get(name), pos);
+      if (local) return local;
     }
-    return this.module.get(name);
+    // A function runs after the whole module has executed, so it sees the module's last
+    // binding; module-level code (a constant built from another) sees the bindings before it.
+    return lastBefore(this.module.get(name), inScope ? Infinity : pos);
   }
+}
+
+function lastBefore(list: readonly Binding[] | undefined, pos: number): Binding | undefined {
+  if (!list) return undefined;
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (list[i].at <= pos) return list[i];
+  }
+  return undefined;
 }
 
 /** Records the bindings a module-level or function-level statement makes. */

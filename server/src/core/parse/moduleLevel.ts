@@ -20,7 +20,8 @@ export interface ModuleFacts {
   docstringRange?: Range;
   headers: DocstringHeaders;
   opNames: Set<string>;
-  bindings: Map<string, Binding>;
+  /** Module-level bindings of each name, in source order. */
+  bindings: Map<string, Binding[]>;
   /** Module-level function definitions (decorated or not), in source order. */
   functionNodes: SyntaxNode[];
 }
@@ -52,7 +53,7 @@ export function readModule(src: Source, tree: Tree): ModuleFacts {
         readAssignment(src, stmt, facts);
         break;
       case 'UpdateStatement':
-        bindingsOfStatement(src.text, stmt, (name, b) => facts.bindings.set(name, b));
+        bindingsOfStatement(src.text, stmt, (name, b) => addBinding(facts.bindings, name, b));
         break;
       case 'FunctionDefinition':
         facts.functionNodes.push(stmt);
@@ -72,8 +73,14 @@ export function readModule(src: Source, tree: Tree): ModuleFacts {
   return facts;
 }
 
+function addBinding(bindings: Map<string, Binding[]>, name: string, binding: Binding): void {
+  const list = bindings.get(name);
+  if (list) list.push(binding);
+  else bindings.set(name, [binding]);
+}
+
 function readAssignment(src: Source, stmt: SyntaxNode, facts: ModuleFacts): void {
-  bindingsOfStatement(src.text, stmt, (name, b) => facts.bindings.set(name, b));
+  bindingsOfStatement(src.text, stmt, (name, b) => addBinding(facts.bindings, name, b));
   const a = splitAssignment(src.text, stmt);
   if (!a) return;
   for (const name of a.names) {

@@ -1,16 +1,17 @@
 import type { SyntaxNode, SyntaxNodeRef } from '@lezer/common';
 import { type Binding, Bindings, bindingsOfStatement, namesIn } from './bindings';
-import { type Source, stringLiteralValue, withLazyArgs } from './pyValues';
+import { LazyArgs, type Source, stringLiteralValue } from './pyValues';
 import { SqlEvaluator } from './sqlStrings';
 import { callParts, childrenOf, firstArgument, memberParts, unparenthesize } from './syntax';
-import type { OpCall, SqlString } from './types';
+import type { Range } from '../types';
+import type { CallArg, OpCall, SqlString } from './types';
 
 /** What a function body needs to know about its module. */
 export interface ModuleScope {
   /** `op`, plus any alias from `from alembic import op as ...`. */
   opNames: ReadonlySet<string>;
-  /** Module-level bindings, the last one per name (that is what a function sees at run time). */
-  bindings: ReadonlyMap<string, Binding>;
+  /** Module-level bindings of each name, in source order. */
+  bindings: ReadonlyMap<string, readonly Binding[]>;
 }
 
 export interface BodyResult {
@@ -28,6 +29,9 @@ interface BlockFrame {
 
 const CONNECTION_METHODS = new Set(['execute', 'exec_driver_sql']);
 
+// `name(` or `name.attr(` at the start of a call; group 2 is missing for a plain call.
+const CALLEE = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*)?\(/y;
+
 /**
  * Collects op calls and SQL strings from one function body in a single cursor walk. Blocks
  * (batch_alter_table, autocommit_block) are tracked as a stack of frames entered and left
@@ -35,6 +39,41 @@ const CONNECTION_METHODS = new Set(['execute', 'exec_driver_sql']);
  */
 export function walkFunctionBody(src: Source, scope: ModuleScope, fn: SyntaxNode, body: SyntaxNode): BodyResult {
   return new BodyWalker(src, scope, fn).run(body);
+}
+
+/**
+ * An {@link OpCall} whose `args` is computed on first read (see LazyArgs). Spreading
+ * (`{...call}`) does not copy the `args` getter; `toJSON` includes it.
+ */
+class OpCallRecord implements OpCall {
+  declare batchTable?: string;
+  readonly #args: LazyArgs;
+
+  constructor(
+    readonly name: string,
+    readonly receiver: OpCall['receiver'],
+    readonly inAutocommitBlock: boolean,
+    readonly range: Range,
+    readonly calleeRange: Range,
+    args: LazyArgs,
+  ) {
+    this.#args = args;
+  }
+
+  get args(): CallArg[] {
+    return this.#args.get();
+  }
+
+  set args(value: CallArg[]) {
+    this.#args.set(value);
+  }
+
+  toJSON(): OpCall {
+    const { name, receiver, batchTable, inAutocommitBlock, range, calleeRange, args } = this;
+    return batchTable === undefined
+      ? { name, receiver, inAutocommitBlock, range, calleeRange, args }
+      : { name, receiver, batchTable, inAutocommitBlock, range, calleeRange, args };
+  }
 }
 
 class BodyWalker {
@@ -66,7 +105,7 @@ class BodyWalker {
   private enter(ref: SyntaxNodeRef): void {
     switch (ref.name) {
       case 'CallExpression':
-        this.call(ref.node);
+        if (this.mayMatter(ref.from)) this.call(ref.node);
         return;
       case 'WithStatement':
         this.withStatement(ref.node);
@@ -106,7 +145,7 @@ class BodyWalker {
     const frame: BlockFrame = { bodyFrom: body.from, batch: new Map(), autocommit: false };
     for (let i = 1; i < children.length && children[i] !== body; i++) {
       const item = children[i];
-      if (item.name === ',' || item.name === 'as') continue;
+      if (item.name === ',' || item.name === 'as' || item.type.isError) continue;
       const target = children[i + 1]?.name === 'as' ? children[i + 2] : undefined;
       if (target) i += 2;
       const kind = this.withItemKind(item);
@@ -122,7 +161,7 @@ class BodyWalker {
   }
 
   private withItemKind(item: SyntaxNode): { batch?: true; table?: string; autocommit?: true } | undefined {
-    const call = callParts(unparenthesize(item));
+    const call = callParts(withItemExpression(item));
     const member = call && memberParts(this.src.text, call.callee);
     if (!call || !member) return undefined;
     if (member.property === 'batch_alter_table' && this.isOp(member.object)) {
@@ -131,6 +170,19 @@ class BodyWalker {
     }
     if (member.property === 'autocommit_block' && this.isContext(member.object, 0)) return { autocommit: true };
     return undefined;
+  }
+
+  /**
+   * Most calls in a migration are `sa.Column(...)`, `sa.Integer()` and the like. Reading the
+   * callee's text rejects them without building syntax nodes, which is most of the walk's cost;
+   * anything the pattern does not recognise goes through the full check.
+   */
+  private mayMatter(from: number): boolean {
+    CALLEE.lastIndex = from;
+    const m = CALLEE.exec(this.src.text);
+    if (!m) return true;
+    if (m[2] === undefined) return false;
+    return this.scope.opNames.has(m[1]) || CONNECTION_METHODS.has(m[2]) || this.batchAlias(m[1]) !== undefined;
   }
 
   private call(node: SyntaxNode): void {
@@ -166,15 +218,16 @@ class BodyWalker {
     batchTable: string | undefined,
   ): void {
     const { lines } = this.src;
-    const base: Omit<OpCall, 'args'> = {
+    const call = new OpCallRecord(
       name,
       receiver,
-      inAutocommitBlock: this.autocommitDepth > 0,
-      range: lines.rangeOf(node.from, node.to),
-      calleeRange: lines.rangeOf(callee.from, callee.to),
-    };
-    if (batchTable !== undefined) base.batchTable = batchTable;
-    this.opCalls.push(withLazyArgs(base, this.src, args));
+      this.autocommitDepth > 0,
+      lines.rangeOf(node.from, node.to),
+      lines.rangeOf(callee.from, callee.to),
+      new LazyArgs(this.src, args),
+    );
+    if (batchTable !== undefined) call.batchTable = batchTable;
+    this.opCalls.push(call);
   }
 
   private pushSql(node: SyntaxNode, args: SyntaxNode | null, via: SqlString['via']): void {
@@ -237,4 +290,15 @@ class BodyWalker {
     const b = this.bindings.lookup(this.src.text.slice(node.from, node.to), node.from);
     return b?.kind === 'assign' && test(b.value, depth + 1);
   }
+}
+
+/**
+ * The expression of a with-item. Lezer does not know Python 3.10's parenthesized with-items
+ * (`with (op.batch_alter_table("t") as b, ...):`) and recovers with the first call inside a
+ * parenthesized expression next to an error node; that call is still the item.
+ */
+function withItemExpression(item: SyntaxNode): SyntaxNode {
+  if (item.name !== 'ParenthesizedExpression') return item;
+  const inner = childrenOf(item).filter((c) => c.name !== '(' && c.name !== ')' && !c.type.isError);
+  return inner.length === 1 ? withItemExpression(inner[0]) : item;
 }

@@ -2,7 +2,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { evaluateConcatenation } from './literals';
 import type { LineIndex } from './positions';
 import { argumentGroups, callParts, dottedName, stringPieces, unparenthesize } from './syntax';
-import type { CallArg, PyLiteralValue } from './types';
+import type { CallArg, PyCall, PyLiteralValue } from './types';
 
 /** The text being parsed and its line table; everything that turns nodes into results needs both. */
 export interface Source {
@@ -77,7 +77,7 @@ export function literalValue(src: Source, node: SyntaxNode): PyLiteralValue | un
       const parts = callParts(n);
       const call = parts && dottedName(src.text, parts.callee);
       if (!parts || call === undefined) return undefined;
-      return withLazyArgs({ call: call.replace(/\s+/g, '') }, src, parts.args);
+      return new PyCallValue(call.replace(/\s+/g, ''), new LazyArgs(src, parts.args));
     }
     default:
       return undefined;
@@ -85,37 +85,61 @@ export function literalValue(src: Source, node: SyntaxNode): PyLiteralValue | un
 }
 
 /**
- * Gives `target` an `args` property that is computed on first read and then kept.
+ * Call arguments computed on first read and then kept.
  *
  * A long migration has thousands of call arguments (every `sa.Column(...)` inside every
- * `create_table`), and turning them all into values was most of the extraction time on each
- * keystroke, while rules look at the arguments of few calls. The property is an ordinary
- * enumerable one to readers, JSON.stringify and deep equality. Until it is read it keeps the
- * syntax tree alive, which the incremental parse state does anyway.
+ * `create_table`). Turning them all into values took most of the extraction time on each
+ * keystroke, while rules read the arguments of few calls; deferring them made extraction
+ * about twice as fast. Until they are read they keep the syntax tree alive, which the parse
+ * state does anyway.
  */
-export function withLazyArgs<T extends object>(target: T, src: Source, argList: SyntaxNode | null): T & { args: CallArg[] } {
-  return Object.assign(target, { args: callArguments(src, argList) });
+export class LazyArgs {
+  #value: CallArg[] | undefined;
+  readonly #src: Source;
+  readonly #argList: SyntaxNode | null;
+
+  constructor(src: Source, argList: SyntaxNode | null) {
+    this.#src = src;
+    this.#argList = argList;
+  }
+
+  get(): CallArg[] {
+    this.#value ??= callArguments(this.#src, this.#argList);
+    return this.#value;
+  }
+
+  set(value: CallArg[]): void {
+    this.#value = value;
+  }
 }
 
-const PENDING = new WeakMap<object, { src: Source; argList: SyntaxNode | null }>();
+/**
+ * A {@link PyCall} whose `args` is a getter over {@link LazyArgs}. A class rather than an
+ * object literal with an accessor because V8 creates those far more slowly. Note that
+ * spreading (`{...value}`) does not copy a getter from the prototype; `toJSON` does include it.
+ */
+class PyCallValue implements PyCall {
+  readonly #args: LazyArgs;
 
-function materialize(target: object, value: CallArg[]): CallArg[] {
-  PENDING.delete(target);
-  Object.defineProperty(target, 'args', { value, writable: true, enumerable: true, configurable: true });
-  return value;
+  constructor(
+    readonly call: string,
+    args: LazyArgs,
+  ) {
+    this.#args = args;
+  }
+
+  get args(): CallArg[] {
+    return this.#args.get();
+  }
+
+  set args(value: CallArg[]) {
+    this.#args.set(value);
+  }
+
+  toJSON(): PyCall {
+    return { call: this.call, args: this.args };
+  }
 }
-
-const LAZY_ARGS: PropertyDescriptor = {
-  configurable: true,
-  enumerable: true,
-  get(this: object): CallArg[] {
-    const pending = PENDING.get(this);
-    return materialize(this, pending ? callArguments(pending.src, pending.argList) : []);
-  },
-  set(this: object, value: CallArg[]): void {
-    materialize(this, value);
-  },
-};
 
 /**
  * A string naming a database object: the literal itself or the literal inside `op.f(...)`

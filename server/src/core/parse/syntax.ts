@@ -30,8 +30,20 @@ export function inferChanges(before: string, after: string): ChangedRange[] {
   if (before === after) return [];
   const max = Math.min(before.length, after.length);
   let prefix = 0;
+  // Comparing blocks first is several times faster than comparing characters one by one.
+  const block = 1024;
+  while (prefix + block <= max && before.slice(prefix, prefix + block) === after.slice(prefix, prefix + block)) {
+    prefix += block;
+  }
   while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
   let suffix = 0;
+  while (
+    suffix + block <= max - prefix &&
+    before.slice(before.length - suffix - block, before.length - suffix) ===
+      after.slice(after.length - suffix - block, after.length - suffix)
+  ) {
+    suffix += block;
+  }
   while (
     suffix < max - prefix &&
     before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)

@@ -40,7 +40,8 @@ function firstFault(tree: Tree, text: string, lines: LineIndex): SyntaxFault | u
     enter: (ref) => {
       if (fault) return false;
       if (ref.type.isError) {
-        fault = errorFault(ref.node, text, lines);
+        const node = ref.node;
+        if (!inParenthesizedWithHeader(node)) fault = errorFault(node, text, lines);
         return false;
       }
       switch (ref.name) {
@@ -69,6 +70,23 @@ function firstFault(tree: Tree, text: string, lines: LineIndex): SyntaxFault | u
     },
   });
   return fault;
+}
+
+/**
+ * Lezer's grammar predates Python 3.10's parenthesized with-items, `with (a as b, c as d):`,
+ * and marks them as errors. Errors in the header of a `with` whose items open with a
+ * parenthesis are therefore not reported; a real mistake there is rare and Python will
+ * still name it when the migration runs.
+ */
+function inParenthesizedWithHeader(node: SyntaxNode): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.name === 'Body') return false;
+    if (p.name !== 'WithStatement') continue;
+    const first = p.firstChild?.nextSibling;
+    const body = p.getChild('Body');
+    return !!first && first.name === 'ParenthesizedExpression' && (!body || node.from < body.from);
+  }
+  return false;
 }
 
 /** `raise E, "msg"` and `except E, e:`, which lezer reads without complaint. */
@@ -131,12 +149,14 @@ function innermostUnclosedBracket(node: SyntaxNode): { from: number; to: number 
 /** A string token lezer ended at the end of the line or file instead of at its closing quote. */
 function unterminated(text: string, from: number, to: number): SyntaxFault | undefined {
   let i = from;
-  while (i < to && /[rRbBuUfF]/.test(text[i])) i++;
+  while (i < to && isPrefixLetter(text.charCodeAt(i))) i++;
   const quote = text[i];
   if (quote !== '"' && quote !== "'") return undefined;
-  const triple = text.startsWith(quote.repeat(3), i);
+  const q = quote.charCodeAt(0);
+  const triple = to - i >= 3 && text.charCodeAt(i + 1) === q && text.charCodeAt(i + 2) === q;
   const closeLength = triple ? 3 : 1;
-  let closed = to - i >= closeLength * 2 && text.slice(to - closeLength, to) === quote.repeat(closeLength);
+  let closed = to - i >= closeLength * 2;
+  for (let k = 1; closed && k <= closeLength; k++) closed = text.charCodeAt(to - k) === q;
   if (closed) {
     let backslashes = 0;
     for (let j = to - closeLength - 1; j >= i + closeLength && text[j] === '\\'; j--) backslashes++;
@@ -145,6 +165,11 @@ function unterminated(text: string, from: number, to: number): SyntaxFault | und
   if (closed) return undefined;
   const what = triple ? 'unterminated triple-quoted string literal' : 'unterminated string literal';
   return { from: i, to: triple ? i + 3 : to, what };
+}
+
+function isPrefixLetter(ch: number): boolean {
+  const lower = ch | 0x20;
+  return lower === 0x72 || lower === 0x75 || lower === 0x62 || lower === 0x66; // r u b f
 }
 
 function quoteToken(s: string): string {

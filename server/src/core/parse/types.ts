@@ -51,7 +51,10 @@ export interface OpCall {
   range: Range;
   /** `op.create_table`, `batch_op.add_column`. */
   calleeRange: Range;
-  /** Positional then keyword, in source order. */
+  /**
+   * Positional then keyword, in source order. Computed on first read: an OpCall is a class
+   * instance with an `args` getter, so `{...call}` does not copy it (JSON.stringify does).
+   */
   args: CallArg[];
 }
 
@@ -87,6 +90,7 @@ export type PyLiteralValue = string | number | boolean | null | PyLiteralValue[]
 export interface PyCall {
   /** The callee with whitespace removed: 'op.f', 'sa.Column', 'text'. */
   call: string;
+  /** Computed on first read, like {@link OpCall.args}. */
   args: CallArg[];
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Revision } from '../graph/revision';
 import type { GraphProblem } from '../graph/revisionMap';
 import { ScriptDirectory } from '../graph/scriptDirectory';
@@ -129,8 +129,34 @@ export class RevisionProject {
 
 function readSource(path: string): { text: string; error?: string } {
   try {
-    return decodePythonSource(readFileSync(path));
+    return decodePythonSource(readIntoSharedBuffer(path));
   } catch (e) {
     return { text: '', error: `Cannot read the file: ${(e as Error).message}` };
+  }
+}
+
+let shared = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * Reads a whole file into one buffer reused for every file. A history of ten thousand files
+ * otherwise allocates ten thousand buffers that only live until they are decoded. The bytes are
+ * valid until the next call.
+ */
+function readIntoSharedBuffer(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === shared.length) {
+        const bigger = Buffer.allocUnsafe(shared.length * 2);
+        shared.copy(bigger, 0, 0, length);
+        shared = bigger;
+      }
+      const n = readSync(fd, shared, length, shared.length - length, null);
+      if (n === 0) return shared.subarray(0, length);
+      length += n;
+    }
+  } finally {
+    closeSync(fd);
   }
 }

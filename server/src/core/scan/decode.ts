@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 /**
  * Turns the bytes of a Python source file into text the way Python's import does: a UTF-8
  * byte-order mark is dropped, a PEP 263 coding cookie on line 1 or 2 selects the encoding, and

@@ -1,5 +1,5 @@
 import { evaluateStringLiteral } from '../parse/literals';
-import { skipString } from './pyLex';
+import { detach, skipString } from './pyLex';
 
 /**
  * A tiny parser for the only values Alembic reads from a revision file: a string (possibly
@@ -40,9 +40,9 @@ function tokenize(text: string, from: number, to: number): Token[] | undefined {
       if (e < 0 || e > to) return undefined;
       out.push({ t: 'str', start: p, end: e });
       p = e;
-    } else if (/[A-Za-z_]/.test(c)) {
+    } else if (isNameStart(text.charCodeAt(p))) {
       let e = p + 1;
-      while (e < to && /\w/.test(text[e]!)) e++;
+      while (e < to && isNameChar(text.charCodeAt(e))) e++;
       if (e - p <= 2 && (text[e] === '"' || text[e] === "'") && /^[rRuUbBfF]{1,2}$/.test(text.slice(p, e))) {
         // A string prefix: the literal starts at the prefix.
         const se = skipString(text, e);
@@ -61,6 +61,31 @@ function tokenize(text: string, from: number, to: number): Token[] | undefined {
   return out;
 }
 
+/**
+ * The value of a quoted literal without prefix and without backslashes, which is what almost
+ * every revision id looks like; anything else goes through the full evaluator.
+ */
+function plainStringValue(text: string, start: number, end: number): string | undefined {
+  const q = text.charCodeAt(start);
+  if (q !== 34 && q !== 39) return undefined;
+  const triple = end - start >= 6 && text.charCodeAt(start + 1) === q && text.charCodeAt(start + 2) === q;
+  const inner = triple ? text.slice(start + 3, end - 3) : text.slice(start + 1, end - 1);
+  return inner.includes('\\') ? undefined : inner;
+}
+
+function evaluated(source: string): string | undefined {
+  const ev = evaluateStringLiteral(source);
+  return !ev || ev.isBytes || ev.isFString ? undefined : ev.value;
+}
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57);
+}
+
 /** Parses text[from, to) as a whole expression; undefined when it is not a plain literal. */
 export function parseLiteralValue(text: string, from: number, to: number): LiteralValue | undefined {
   const toks = tokenize(text, from, to);
@@ -76,13 +101,13 @@ export function parseLiteralValue(text: string, from: number, to: number): Liter
       let end = tok.end;
       while (toks[i]?.t === 'str') {
         const s = toks[i]!;
-        const ev = evaluateStringLiteral(text.slice(s.start, s.end));
-        if (!ev || ev.isBytes || ev.isFString) return undefined;
-        parts.push(ev.value);
+        const value = plainStringValue(text, s.start, s.end) ?? evaluated(text.slice(s.start, s.end));
+        if (value === undefined) return undefined;
+        parts.push(value);
         end = s.end;
         i++;
       }
-      return { kind: 'string', value: parts.join(''), start, end };
+      return { kind: 'string', value: detach(parts.join('')), start, end };
     }
     if (tok.t === 'name') {
       i++;
