@@ -22,11 +22,13 @@ import { GraphChangedNotification, GraphRequest } from './protocol';
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const model = new WorkspaceModel([]);
+let canWatchFiles = false;
 
 connection.onInitialize((params) => {
   const roots = (params.workspaceFolders ?? []).map((f) => fileURLToPath(f.uri));
   if (roots.length === 0 && params.rootUri) roots.push(fileURLToPath(params.rootUri));
   model.setRoots(roots);
+  canWatchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
   return {
     capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
     serverInfo: { name: 'alembic-pilot' },
@@ -34,9 +36,15 @@ connection.onInitialize((params) => {
 });
 
 connection.onInitialized(() => {
-  void connection.client.register(DidChangeWatchedFilesNotification.type, {
-    watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
-  });
+  // Clients that cannot register watchers (or watch on their own, as our VS Code client does)
+  // still send file events if they can; asking those that cannot would only fail.
+  if (canWatchFiles) {
+    connection.client
+      .register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
+      })
+      .catch((e: unknown) => connection.console.warn(`Alembic Pilot could not watch files: ${String(e)}`));
+  }
   guarded('discovering Alembic environments', () => {
     model.rediscover();
     const envs = model.environments();

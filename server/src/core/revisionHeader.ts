@@ -28,7 +28,7 @@ export interface RevisionAssignment {
   range: Range;
   /** Just the value expression. */
   valueRange: Range;
-  /** Each string literal of the value, in order. */
+  /** Each string literal of the value, in order; empty when the value is unresolved. */
   literals: IdLiteral[];
 }
 

@@ -71,7 +71,8 @@ export function revisionAssignment(src: Source, a: SimpleAssignment): RevisionAs
     text: src.text.slice(first.from, last.to),
     range: src.lines.rangeOf(a.statement.from, trimmedEnd(src.text, a.statement)),
     valueRange: src.lines.rangeOf(first.from, last.to),
-    literals,
+    // An unresolved value has no ids, so none of its pieces is offered as one.
+    literals: ids === undefined ? [] : literals,
   };
 }
 

@@ -42,7 +42,7 @@ export function readModule(src: Source, tree: Tree): ModuleFacts {
   const facts: ModuleFacts = { headers: {}, opNames: new Set(['op']), bindings: new Map(), functionNodes: [] };
   const top = tree.topNode;
   let first = true;
-  for (let stmt = top.firstChild; stmt; stmt = stmt.nextSibling) {
+  for (const stmt of simpleStatements(top)) {
     if (stmt.name === 'Comment' || stmt.type.isError) continue;
     if (first) {
       first = false;
@@ -71,6 +71,20 @@ export function readModule(src: Source, tree: Tree): ModuleFacts {
     }
   }
   return facts;
+}
+
+/**
+ * The module's statements in order, with `a = 1; b = 2` (a StatementGroup to lezer) split into
+ * its statements, since Python runs each of them.
+ */
+function* simpleStatements(top: SyntaxNode): Generator<SyntaxNode> {
+  for (let stmt = top.firstChild; stmt; stmt = stmt.nextSibling) {
+    if (stmt.name !== 'StatementGroup') {
+      yield stmt;
+      continue;
+    }
+    for (let inner = stmt.firstChild; inner; inner = inner.nextSibling) if (inner.name !== ';') yield inner;
+  }
 }
 
 function addBinding(bindings: Map<string, Binding[]>, name: string, binding: Binding): void {

@@ -82,6 +82,7 @@ class BodyWalker {
   private readonly frames: BlockFrame[] = [];
   private readonly pending = new Map<number, BlockFrame>();
   private autocommitDepth = 0;
+  private receiverPattern: RegExp | undefined;
   private readonly opCalls: OpCall[] = [];
   private readonly sql: SqlString[] = [];
 
@@ -102,30 +103,34 @@ class BodyWalker {
     return { opCalls: this.opCalls, sql: this.sql };
   }
 
-  private enter(ref: SyntaxNodeRef): void {
+  private enter(ref: SyntaxNodeRef): boolean {
     switch (ref.name) {
       case 'CallExpression':
-        if (this.mayMatter(ref.from)) this.call(ref.node);
-        return;
+        if (this.mayMatter(ref.from)) {
+          this.call(ref.node);
+          return true;
+        }
+        return this.mayContainMatter(ref.from, ref.to);
       case 'WithStatement':
         this.withStatement(ref.node);
-        return;
+        return true;
       case 'Body': {
         const frame = this.pending.get(ref.from);
         if (frame) {
           this.pending.delete(ref.from);
           this.frames.push(frame);
           if (frame.autocommit) this.autocommitDepth++;
+          if (frame.batch.size > 0) this.receiverPattern = undefined;
         }
-        return;
+        return true;
       }
       case 'AssignStatement':
       case 'UpdateStatement':
       case 'ForStatement':
         bindingsOfStatement(this.src.text, ref.node, (name, b) => this.bindings.add(name, b));
-        return;
+        return true;
       default:
-        return;
+        return true;
     }
   }
 
@@ -135,6 +140,7 @@ class BodyWalker {
     if (top && top.bodyFrom === ref.from) {
       this.frames.pop();
       if (top.autocommit) this.autocommitDepth--;
+      if (top.batch.size > 0) this.receiverPattern = undefined;
     }
   }
 
@@ -183,6 +189,22 @@ class BodyWalker {
     if (!m) return true;
     if (m[2] === undefined) return false;
     return this.scope.opNames.has(m[1]) || CONNECTION_METHODS.has(m[2]) || this.batchAlias(m[1]) !== undefined;
+  }
+
+  /**
+   * Whether the arguments of an uninteresting call (`sa.Column(...)`) may hold a call that
+   * matters, judged from the source text: an op or batch receiver followed by a dot, or an
+   * execute method. Skipping the subtrees that cannot halves the nodes a long migration
+   * visits; a false positive only costs the walk it would have done anyway.
+   */
+  private mayContainMatter(from: number, to: number): boolean {
+    if (!this.receiverPattern) {
+      // Rebuilt only when a batch block opens or closes, since that changes the receivers.
+      const names = [...this.scope.opNames];
+      for (const frame of this.frames) names.push(...frame.batch.keys());
+      this.receiverPattern = new RegExp(`\\b(?:${names.join('|')})\\s*\\.|\\.\\s*(?:execute|exec_driver_sql)\\b`);
+    }
+    return this.receiverPattern.test(this.src.text.slice(from, to));
   }
 
   private call(node: SyntaxNode): void {

@@ -1,9 +1,10 @@
-import type { DocstringHeaders, RevisionAssignment, RevisionHeader } from '../revisionHeader';
+import type { RevisionAssignment, RevisionHeader } from '../revisionHeader';
 import type { Problem, Range } from '../types';
-import { LineIndex } from './lineIndex';
-import { parseLiteralValue } from './literalValue';
-import { extractDocHeaders } from './docHeaders';
-import { detach, skipString } from './pyLex';
+import { LineIndex } from '../parse/positions';
+import { extractDocstringHeaders } from '../parse/docstringHeaders';
+import { evaluateConcatenation, findStringLiteralEnd } from '../parse/literals';
+import { parseLiteralValue, plainContentStart } from './literalValue';
+import { detach } from './detach';
 
 /**
  * Reads what the revision graph needs from a revision file without parsing all of it.
@@ -41,7 +42,7 @@ export function scanRevisionHeader(path: string, text: string): RevisionHeader {
   const statements = topLevelStatements(
     text,
     (offset, message) => {
-      problems.push({ code: 'python-syntax', message, file: path, range: lines.rangeAt(offset, offset + 1) });
+      problems.push({ code: 'python-syntax', message, file: path, range: lines.rangeOf(offset, offset + 1) });
     },
     last,
   );
@@ -51,16 +52,14 @@ export function scanRevisionHeader(path: string, text: string): RevisionHeader {
   for (const st of statements) {
     if (first) {
       first = false;
-      const doc = readDocstring(text, st);
+      const doc = readDocstring(text, st, lines);
       if (doc) {
-        header.docstring = detach(doc.value);
-        header.docstringRange = lines.rangeAt(doc.start, doc.end);
-        header.headers = docHeaders(text, doc.start, doc.end, lines);
+        Object.assign(header, doc);
         continue;
       }
     }
     const assignment = readAssignment(text, st, lines);
-    if (assignment) setField(header, assignment.name, assignment.value);
+    if (assignment) for (const name of assignment.names) setField(header, name, assignment.value);
   }
   return header;
 }
@@ -159,7 +158,7 @@ export function topLevelStatements(text: string, onError: (offset: number, messa
         break;
       default: {
         // A quote: skip the whole string literal, prefix letters were plain text already.
-        const end = skipString(text, i);
+        const end = findStringLiteralEnd(text, i);
         if (end < 0) {
           onError(i, `Python cannot parse this file: the string starting at line ${lineOf(text, i)} is never closed.`);
           i = n;
@@ -178,39 +177,79 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
-/** The module docstring: the first statement, when it is nothing but a string constant. */
-function readDocstring(text: string, st: Statement): { value: string; start: number; end: number } | undefined {
+/**
+ * The module docstring: the first statement, when it is nothing but a str constant (implicit
+ * concatenation and parentheses allowed; f-strings and bytes are not docstrings to Python).
+ * Its headers are read by the parser's own `extractDocstringHeaders`, so both agree.
+ */
+function readDocstring(text: string, st: Statement, lines: LineIndex): Pick<RevisionHeader, 'docstring' | 'docstringRange' | 'headers'> | undefined {
   const c = text[st.start]!;
   if (c !== '"' && c !== "'" && c !== '(' && !/[rRuU]/.test(c)) return undefined;
   const parsed = parseLiteralValue(text, st.start, st.end);
   if (!parsed || parsed.kind !== 'string') return undefined;
-  return { value: parsed.value, start: parsed.start, end: parsed.end };
-}
-
-function docHeaders(text: string, start: number, end: number, lines: LineIndex): DocstringHeaders {
-  return extractDocHeaders(text, start, end, lines);
+  const first = parsed.pieces[0]!;
+  const last = parsed.pieces[parsed.pieces.length - 1]!;
+  const docstringRange = lines.rangeOf(first.from, last.to);
+  const plain = parsed.pieces.length === 1 ? plainContentStart(text, first.from, first.to) : undefined;
+  if (plain !== undefined) {
+    // Without escapes the value is the source itself, so offsets map by adding its start.
+    const headers = extractDocstringHeaders(parsed.value, (from, to) => lines.rangeOf(plain + from, plain + to));
+    return { docstring: parsed.value, docstringRange, headers };
+  }
+  const mapped = evaluateConcatenation(text, parsed.pieces);
+  if (!mapped) return undefined;
+  const headers = extractDocstringHeaders(parsed.value, (from, to) => {
+    const start = lines.positionAt(mapped.value.sourceAt(from));
+    return { start, end: to === from ? start : lines.positionAt(mapped.value.sourceEndAt(to)) };
+  });
+  return { docstring: parsed.value, docstringRange, headers };
 }
 
 const NAME_RE = /^[A-Za-z_]\w*/;
 
-function readAssignment(text: string, st: Statement, lines: LineIndex): { name: WatchedName; value: RevisionAssignment } | undefined {
-  const head = text.slice(st.start, Math.min(st.end, st.start + 16));
-  const nm = NAME_RE.exec(head);
-  if (!nm || !WATCHED.has(nm[0])) return undefined;
-  const name = nm[0] as WatchedName;
-  let p = st.start + name.length;
-  while (p < st.end && (text[p] === ' ' || text[p] === '\t' || text[p] === '\\' || text[p] === '\n' || text[p] === '\r')) p++;
-  let valueStart: number;
-  if (text[p] === '=' && text[p + 1] !== '=') {
-    valueStart = p + 1;
-  } else if (text[p] === ':') {
-    // An annotated assignment; the value follows the first top-level '=' after the annotation.
-    const eq = topLevelEquals(text, p + 1, st.end);
-    if (eq < 0) return undefined; // A bare annotation assigns nothing.
-    valueStart = eq + 1;
-  } else return undefined;
-  // Chained assignments (`a = b = "x"`) give every target the last value.
+/**
+ * A top-level assignment to watched names. Chained targets (`revision = down_revision = "x"`)
+ * all take the value, as in Python; an annotated assignment has exactly one target.
+ */
+function readAssignment(text: string, st: Statement, lines: LineIndex): { names: WatchedName[]; value: RevisionAssignment } | undefined {
+  const names: WatchedName[] = [];
+  let p = st.start;
+  let valueStart = -1;
+  for (;;) {
+    const target = NAME_RE.exec(text.slice(p, Math.min(st.end, p + 16)));
+    if (!target) break;
+    let q = skipBlank(text, p + target[0].length, st.end);
+    if (text[q] === ':' && names.length === 0) {
+      // An annotated assignment; the value follows the first top-level '=' after the annotation.
+      const eq = topLevelEquals(text, q + 1, st.end);
+      if (eq < 0) return undefined; // A bare annotation assigns nothing.
+      if (WATCHED.has(target[0])) names.push(target[0] as WatchedName);
+      valueStart = eq + 1;
+      break;
+    }
+    if (text[q] !== '=' || text[q + 1] === '=') break;
+    if (WATCHED.has(target[0])) names.push(target[0] as WatchedName);
+    valueStart = q + 1;
+    q = skipBlank(text, valueStart, st.end);
+    // Another `name =` means a chained assignment; anything else is the value.
+    const next = NAME_RE.exec(text.slice(q, Math.min(st.end, q + 64)));
+    if (!next) break;
+    const after = skipBlank(text, q + next[0].length, st.end);
+    if (text[after] !== '=' || text[after + 1] === '=') break;
+    p = q;
+  }
+  if (names.length === 0 || valueStart < 0) return undefined;
+  // The last `=` of a chain with other kinds of targets (`x.y = revision = ...`) is still found.
   for (let eq = topLevelEquals(text, valueStart, st.end); eq >= 0; eq = topLevelEquals(text, valueStart, st.end)) valueStart = eq + 1;
+  return { names, value: assignmentValue(text, st, valueStart, lines) };
+}
+
+function skipBlank(text: string, p: number, to: number): number {
+  while (p < to && (text[p] === ' ' || text[p] === '\t' || text[p] === '\\' || text[p] === '\n' || text[p] === '\r')) p++;
+  return p;
+}
+
+function assignmentValue(text: string, st: Statement, valueStart: number, lines: LineIndex): RevisionAssignment {
   const value = parseLiteralValue(text, valueStart, st.end);
   const vs = value ? value.start : skipSpace(text, valueStart, st.end);
   const ve = value ? value.end : trimEnd(text, vs, st.end);
@@ -218,23 +257,21 @@ function readAssignment(text: string, st: Statement, lines: LineIndex): { name: 
     ids: undefined,
     isNone: false,
     text: detach(text.slice(vs, ve)),
-    range: lines.rangeAt(st.start, trimEnd(text, st.start, st.end)),
-    valueRange: lines.rangeAt(vs, ve),
+    range: lines.rangeOf(st.start, trimEnd(text, st.start, st.end)),
+    valueRange: lines.rangeOf(vs, ve),
     literals: [],
   };
-  if (value) {
-    if (value.kind === 'none') {
-      assignment.ids = [];
-      assignment.isNone = true;
-    } else if (value.kind === 'string') {
-      assignment.ids = [value.value];
-      assignment.literals = [{ value: value.value, range: lines.rangeAt(value.start, value.end) }];
-    } else if (value.kind === 'sequence') {
-      assignment.ids = value.items.map((x) => x.value);
-      assignment.literals = value.items.map((x) => ({ value: x.value, range: lines.rangeAt(x.start, x.end) }));
-    }
+  if (value?.kind === 'none') {
+    assignment.ids = [];
+    assignment.isNone = true;
+  } else if (value?.kind === 'string') {
+    assignment.ids = [value.value];
+    assignment.literals = [{ value: value.value, range: lines.rangeOf(value.start, value.end) }];
+  } else if (value?.kind === 'sequence') {
+    assignment.ids = value.items.map((x) => x.value);
+    assignment.literals = value.items.map((x) => ({ value: x.value, range: lines.rangeOf(x.start, x.end) }));
   }
-  return { name, value: assignment };
+  return assignment;
 }
 
 /** Finds a top-level `=` (not `==`, `<=`, `>=`, `!=`) between from and to, or -1. */
@@ -243,7 +280,7 @@ function topLevelEquals(text: string, from: number, to: number): number {
   for (let p = from; p < to; p++) {
     const c = text[p]!;
     if (c === '"' || c === "'") {
-      const e = skipString(text, p);
+      const e = findStringLiteralEnd(text, p);
       if (e < 0) return -1;
       p = e - 1;
     } else if (c === '#') {
@@ -265,25 +302,22 @@ function skipSpace(text: string, p: number, to: number): number {
   return p;
 }
 
+/** The end of the last token in text[from, to): trailing comments and whitespace are left out. */
 function trimEnd(text: string, from: number, to: number): number {
-  let e = to;
-  // Drop a trailing comment and whitespace so the range ends at the last token.
-  const hash = lastCommentStart(text, from, to);
-  if (hash >= 0) e = hash;
-  while (e > from && /\s/.test(text[e - 1]!)) e--;
-  return e;
-}
-
-function lastCommentStart(text: string, from: number, to: number): number {
+  let last = from;
   for (let p = from; p < to; p++) {
-    const c = text[p]!;
-    if (c === '"' || c === "'") {
-      const e = skipString(text, p);
-      if (e < 0) return -1;
-      p = e - 1;
-    } else if (c === '#') return p;
+    const c = text.charCodeAt(p);
+    if (c === 34 || c === 39) {
+      const e = findStringLiteralEnd(text, p);
+      if (e < 0) return to;
+      last = p = e;
+      p--;
+    } else if (c === 35) {
+      const e = text.indexOf('\n', p);
+      p = e < 0 ? to : e;
+    } else if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 92) last = p + 1;
   }
-  return -1;
+  return last;
 }
 
 export type { Range };

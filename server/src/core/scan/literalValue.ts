@@ -1,10 +1,9 @@
-import { evaluateStringLiteral } from '../parse/literals';
-import { detach, skipString } from './pyLex';
+import { evaluateStringLiteral, findStringLiteralEnd } from '../parse/literals';
+import { detach } from './detach';
 
 /**
  * A tiny parser for the only values Alembic reads from a revision file: a string (possibly
- * implicitly concatenated), `None`, or a tuple, list or set of strings, with or without
- * brackets. Anything else is "not a literal", which the caller records as unresolved rather
+ * implicitly concatenated), `None`, or a tuple or list of strings, with or without brackets. Anything else is "not a literal", which the caller records as unresolved rather
  * than guessing.
  */
 
@@ -13,6 +12,8 @@ export interface LiteralString {
   value: string;
   start: number;
   end: number;
+  /** Each implicitly concatenated piece, prefix and quotes included. */
+  pieces: { from: number; to: number }[];
 }
 
 export type LiteralValue =
@@ -36,7 +37,7 @@ function tokenize(text: string, from: number, to: number): Token[] | undefined {
       const e = text.indexOf('\n', p);
       p = e < 0 || e > to ? to : e;
     } else if (c === '"' || c === "'") {
-      const e = skipString(text, p);
+      const e = findStringLiteralEnd(text, p);
       if (e < 0 || e > to) return undefined;
       out.push({ t: 'str', start: p, end: e });
       p = e;
@@ -45,7 +46,7 @@ function tokenize(text: string, from: number, to: number): Token[] | undefined {
       while (e < to && isNameChar(text.charCodeAt(e))) e++;
       if (e - p <= 2 && (text[e] === '"' || text[e] === "'") && /^[rRuUbBfF]{1,2}$/.test(text.slice(p, e))) {
         // A string prefix: the literal starts at the prefix.
-        const se = skipString(text, e);
+        const se = findStringLiteralEnd(text, e);
         if (se < 0 || se > to) return undefined;
         out.push({ t: 'str', start: p, end: se });
         p = se;
@@ -66,11 +67,23 @@ function tokenize(text: string, from: number, to: number): Token[] | undefined {
  * every revision id looks like; anything else goes through the full evaluator.
  */
 function plainStringValue(text: string, start: number, end: number): string | undefined {
+  const content = plainContentStart(text, start, end);
+  return content === undefined ? undefined : text.slice(content, end - (content - start));
+}
+
+/**
+ * Where the content of a literal starts when its value is exactly its source text: no prefix,
+ * no backslash, and no carriage return (Python reads `\r\n` inside a string as `\n`).
+ */
+export function plainContentStart(text: string, start: number, end: number): number | undefined {
   const q = text.charCodeAt(start);
   if (q !== 34 && q !== 39) return undefined;
-  const triple = end - start >= 6 && text.charCodeAt(start + 1) === q && text.charCodeAt(start + 2) === q;
-  const inner = triple ? text.slice(start + 3, end - 3) : text.slice(start + 1, end - 1);
-  return inner.includes('\\') ? undefined : inner;
+  const quotes = end - start >= 6 && text.charCodeAt(start + 1) === q && text.charCodeAt(start + 2) === q ? 3 : 1;
+  for (let p = start + quotes; p < end - quotes; p++) {
+    const c = text.charCodeAt(p);
+    if (c === 92 || c === 13) return undefined;
+  }
+  return start + quotes;
 }
 
 function evaluated(source: string): string | undefined {
@@ -97,6 +110,7 @@ export function parseLiteralValue(text: string, from: number, to: number): Liter
     if (!tok) return undefined;
     if (tok.t === 'str') {
       const parts: string[] = [];
+      const pieces: { from: number; to: number }[] = [];
       const start = tok.start;
       let end = tok.end;
       while (toks[i]?.t === 'str') {
@@ -104,17 +118,19 @@ export function parseLiteralValue(text: string, from: number, to: number): Liter
         const value = plainStringValue(text, s.start, s.end) ?? evaluated(text.slice(s.start, s.end));
         if (value === undefined) return undefined;
         parts.push(value);
+        pieces.push({ from: s.start, to: s.end });
         end = s.end;
         i++;
       }
-      return { kind: 'string', value: detach(parts.join('')), start, end };
+      return { kind: 'string', value: detach(parts.join('')), start, end, pieces };
     }
     if (tok.t === 'name') {
       i++;
       return tok.value === 'None' ? { kind: 'none', start: tok.start, end: tok.end } : undefined;
     }
-    if (tok.value === '(' || tok.value === '[' || tok.value === '{') {
-      const close = tok.value === '(' ? ')' : tok.value === '[' ? ']' : '}';
+    // A set (`{...}`) is not taken: Alembic would read its items in an arbitrary order.
+    if (tok.value === '(' || tok.value === '[') {
+      const close = tok.value === '(' ? ')' : ']';
       i++;
       const seq = items(close);
       const end = toks[i];
@@ -122,7 +138,6 @@ export function parseLiteralValue(text: string, from: number, to: number): Liter
       i++;
       // A parenthesised single value without a comma is just that value; `{}` is a dict.
       if (close === ')' && !seq.trailingComma && seq.items.length === 1) return { ...seq.items[0]!, start: tok.start, end: end.end };
-      if (close === '}' && seq.items.length === 0) return undefined;
       return sequenceOf(seq.items, tok.start, end.end);
     }
     return undefined;
