@@ -191,20 +191,23 @@ export class Planner extends Resolver {
     return iterateRelated((r) => r.normalizedDownRevisions, targets, this.rm.map, true);
   }
 
-  /** `_topological_sort`: children before parents, walking one head at a time. */
+  /**
+   * `_topological_sort`: children before parents, walking one head at a time. Alembic keeps an
+   * ancestor set per head; a candidate still to be emitted is in that set exactly when it is an
+   * ancestor of the head, so the sets are replaced by ancestry queries with the same answers.
+   */
   topologicalSort(revisions: Iterable<Revision>, heads: readonly RevOrBase[]): string[] {
     const todo = new Set(revisions);
+    const ancestry = this.rm.ancestry;
     const order = new Map([...this.rm.map.keys()].map((k, i) => [k, i] as const));
-    const ancestorsOf = (rev: Revision): Uint8Array => this.rm.ancestorMarks(rev);
     const currentHeads = [...new Set(heads.filter((h): h is Revision => h instanceof Revision && todo.has(h)))].sort(
       (a, b) => order.get(a.revision)! - order.get(b.revision)!,
     );
-    const ancestorsByIdx = currentHeads.map(ancestorsOf);
     const output: string[] = [];
     let idx = 0;
     while (currentHeads.length > 0) {
       const candidate = currentHeads[idx]!;
-      const blocker = ancestorsByIdx.findIndex((anc, i) => i !== idx && anc[candidate.index] === 1);
+      const blocker = currentHeads.findIndex((h, i) => i !== idx && ancestry.isAncestorOrSelf(candidate, h));
       if (blocker >= 0) {
         idx = blocker;
         continue;
@@ -217,16 +220,10 @@ export class Planner extends Resolver {
       }
       if (toAdd.length === 0) {
         currentHeads.splice(idx, 1);
-        ancestorsByIdx.splice(idx, 1);
         idx = Math.max(idx - 1, 0);
-      } else if (candidate.normalizedResolvedDependencies.length === 0 && candidate.versionedDownRevisions.length === 1) {
-        currentHeads[idx] = toAdd[0]!;
-        ancestorsByIdx[idx]![candidate.index] = 0;
       } else {
         currentHeads[idx] = toAdd[0]!;
         currentHeads.push(...toAdd.slice(1));
-        ancestorsByIdx[idx] = ancestorsOf(toAdd[0]!);
-        ancestorsByIdx.push(...toAdd.slice(1).map(ancestorsOf));
       }
     }
     if (todo.size > 0) throw new RevisionError(`Could not order revisions ${[...todo].map((r) => r.revision).join(', ')}`);

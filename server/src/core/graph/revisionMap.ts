@@ -1,3 +1,4 @@
+import { Ancestry } from './ancestry';
 import { Revision, RevisionError, dedupe, illegalCharsIn } from './revision';
 
 /**
@@ -310,22 +311,12 @@ export class RevisionMap {
     return iterateRelated(fn, targetSet, this.map, check);
   }
 
-  /**
-   * The same set as `ancestors([rev])`, as marks indexed by `Revision.index`. The topological
-   * sort needs hundreds of these sets on a long history, and an array of marks is an order of
-   * magnitude cheaper to fill and to query than a Set of objects.
-   */
-  ancestorMarks(rev: Revision): Uint8Array {
-    const parents = this.parentIndexes();
-    const marks = new Uint8Array(this.ordered.length);
-    const stack = [rev.index];
-    while (stack.length > 0) {
-      const i = stack.pop()!;
-      if (marks[i] === 1) continue;
-      marks[i] = 1;
-      for (const p of parents[i]!) if (marks[p] !== 1) stack.push(p);
-    }
-    return marks;
+  private ancestryIndex: Ancestry | undefined;
+
+  /** Ancestor queries along `normalizedDownRevisions`, built on first use. */
+  get ancestry(): Ancestry {
+    this.ancestryIndex ??= new Ancestry(this.ordered, this.parentIndexes());
+    return this.ancestryIndex;
   }
 
   private parentIdx: number[][] | undefined;
