@@ -39,7 +39,9 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
   project.loadFromDisk(listRevisionFiles(env));
   const script = project.script;
   const problems = project.problems();
-  const relative = (file: string): string => path.relative(env.here, file).split(path.sep).join('/');
+  const prefix = env.here.endsWith(path.sep) ? env.here : env.here + path.sep;
+  const relative = (file: string): string =>
+    (file.startsWith(prefix) ? file.slice(prefix.length) : path.relative(env.here, file)).split(path.sep).join('/');
   const toJson = (p: Problem): JsonProblem => ({
     code: p.code,
     message: p.message,

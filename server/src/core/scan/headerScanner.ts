@@ -205,8 +205,6 @@ function readDocstring(text: string, st: Statement, lines: LineIndex): Pick<Revi
   return { docstring: parsed.value, docstringRange, headers };
 }
 
-const NAME_RE = /^[A-Za-z_]\w*/;
-
 /**
  * A top-level assignment to watched names. Chained targets (`revision = down_revision = "x"`)
  * all take the value, as in Python; an annotated assignment has exactly one target.
@@ -216,25 +214,26 @@ function readAssignment(text: string, st: Statement, lines: LineIndex): { names:
   let p = st.start;
   let valueStart = -1;
   for (;;) {
-    const target = NAME_RE.exec(text.slice(p, Math.min(st.end, p + 16)));
-    if (!target) break;
-    let q = skipBlank(text, p + target[0].length, st.end);
+    const end = identifierEnd(text, p, st.end);
+    if (end === p) break;
+    const name = watchedName(text, p, end);
+    let q = skipBlank(text, end, st.end);
     if (text[q] === ':' && names.length === 0) {
       // An annotated assignment; the value follows the first top-level '=' after the annotation.
       const eq = topLevelEquals(text, q + 1, st.end);
       if (eq < 0) return undefined; // A bare annotation assigns nothing.
-      if (WATCHED.has(target[0])) names.push(target[0] as WatchedName);
+      if (name) names.push(name);
       valueStart = eq + 1;
       break;
     }
     if (text[q] !== '=' || text[q + 1] === '=') break;
-    if (WATCHED.has(target[0])) names.push(target[0] as WatchedName);
+    if (name) names.push(name);
     valueStart = q + 1;
     q = skipBlank(text, valueStart, st.end);
     // Another `name =` means a chained assignment; anything else is the value.
-    const next = NAME_RE.exec(text.slice(q, Math.min(st.end, q + 64)));
-    if (!next) break;
-    const after = skipBlank(text, q + next[0].length, st.end);
+    const nextEnd = identifierEnd(text, q, st.end);
+    if (nextEnd === q) break;
+    const after = skipBlank(text, nextEnd, st.end);
     if (text[after] !== '=' || text[after + 1] === '=') break;
     p = q;
   }
@@ -242,6 +241,25 @@ function readAssignment(text: string, st: Statement, lines: LineIndex): { names:
   // The last `=` of a chain with other kinds of targets (`x.y = revision = ...`) is still found.
   for (let eq = topLevelEquals(text, valueStart, st.end); eq >= 0; eq = topLevelEquals(text, valueStart, st.end)) valueStart = eq + 1;
   return { names, value: assignmentValue(text, st, valueStart, lines) };
+}
+
+/** The end of the ASCII identifier starting at `p`, or `p` when there is none. */
+function identifierEnd(text: string, p: number, to: number): number {
+  let e = p;
+  while (e < to) {
+    const c = text.charCodeAt(e);
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+    if (!letter && !(e > p && c >= 48 && c <= 57)) break;
+    e++;
+  }
+  return e;
+}
+
+function watchedName(text: string, start: number, end: number): WatchedName | undefined {
+  const length = end - start;
+  if (length !== 8 && length !== 10 && length !== 13) return undefined;
+  const name = text.slice(start, end);
+  return WATCHED.has(name) ? (name as WatchedName) : undefined;
 }
 
 function skipBlank(text: string, p: number, to: number): number {
