@@ -23,9 +23,10 @@ Exit codes: 0 success (several heads are a state, not a problem); 1 problems fou
 export function main(argv: string[], io: CliIO): number {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    if (command === undefined) throw new UsageError(`a command is required.\n\n${HELP}`);
+    if (command === '-h' || command === '--help' || command === 'help') {
       io.stdout(HELP);
-      return command === undefined ? 2 : 0;
+      return 0;
     }
     if (command === '-v' || command === '--version') {
       io.stdout(pkg.version);
