@@ -167,6 +167,13 @@ describe('broken histories become problems, never exceptions', () => {
     expect(() => s.historyOrder()).not.toThrow();
   });
 
+  it.each([
+    ['unknown parent', 'a:\nb: zz\nc: b', ['unknown-down-revision']],
+    ['unknown dependency', 'a:\nb: a | zz\nc: b', ['unknown-dependency']],
+  ])('reports only the %s, not a cycle above it', (_name, spec, kinds) => {
+    expect(history(spec).map.problems.map((p) => p.kind)).toEqual(kinds);
+  });
+
   it('reports a duplicate on both files', () => {
     const s = new ScriptDirectory([new Revision('a', [], [], [], '/v/one.py'), new Revision('a', [], [], [], '/v/two.py')]);
     expect(s.map.problems.map((p) => p.path).sort()).toEqual(['/v/one.py', '/v/two.py']);

@@ -1,0 +1,77 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RevisionProject } from '../../../server/src/core/project/revisionProject';
+import type { RevisionHeader } from '../../../server/src/core/revisionHeader';
+import { scanRevisionHeader } from '../../../server/src/core/scan/headerScanner';
+
+/** The project model reads each file once and rebuilds the graph from what it already read. */
+
+let dir: string;
+let reads: string[];
+
+function countingReader(file: string, text: string): RevisionHeader {
+  reads.push(path.basename(file));
+  return scanRevisionHeader(file, text);
+}
+
+function write(name: string, body: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, body);
+  return file;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-project-'));
+  mkdirSync(dir, { recursive: true });
+  reads = [];
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('RevisionProject', () => {
+  it('re-reads only the edited file and updates the graph', () => {
+    const a = write('a.py', 'revision = "a"\ndown_revision = None\n');
+    const b = write('b.py', 'revision = "b"\ndown_revision = "a"\n');
+    const c = write('c.py', 'revision = "c"\ndown_revision = "b"\n');
+    const project = new RevisionProject(countingReader);
+    project.loadFromDisk([a, b, c]);
+    expect(project.script.getHeads()).toEqual(['c']);
+    reads = [];
+
+    project.updateFile(c, 'revision = "c"\ndown_revision = "a"\n');
+    expect(reads).toEqual(['c.py']);
+    expect([...project.script.getHeads()].sort()).toEqual(['b', 'c']);
+  });
+
+  it('reports a problem that an edit introduces, and drops it when the edit is undone', () => {
+    const a = write('a.py', 'revision = "a"\ndown_revision = None\n');
+    const b = write('b.py', 'revision = "b"\ndown_revision = "a"\n');
+    const project = new RevisionProject(countingReader);
+    project.loadFromDisk([a, b]);
+    project.updateFile(b, 'revision = "b"\ndown_revision = "zz"\n');
+    expect(project.problems().map((p) => p.code)).toEqual(['unknown-down-revision']);
+    project.reloadFile(b);
+    expect(project.problems()).toEqual([]);
+  });
+
+  it('follows files that appear and disappear', () => {
+    const a = write('a.py', 'revision = "a"\ndown_revision = None\n');
+    const project = new RevisionProject(countingReader);
+    project.loadFromDisk([a]);
+    const b = write('b.py', 'revision = "b"\ndown_revision = "a"\n');
+    reads = [];
+    project.setFiles([a, b]);
+    expect(reads).toEqual(['b.py']);
+    expect(project.script.getHeads()).toEqual(['b']);
+    project.setFiles([a]);
+    expect(project.script.getHeads()).toEqual(['a']);
+  });
+
+  it('keeps a file that cannot be read as a problem, not an exception', () => {
+    const project = new RevisionProject(countingReader);
+    project.loadFromDisk([path.join(dir, 'missing.py')]);
+    expect(project.problems().map((p) => p.code)).toContain('python-syntax');
+  });
+});
