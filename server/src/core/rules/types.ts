@@ -1,0 +1,101 @@
+import type { AlembicEnvironment } from '../config';
+import type { RevisionFile } from '../parse/types';
+import type { RevisionProject } from '../project/revisionProject';
+import type { Range } from '../types';
+
+/**
+ * The shapes every lint rule shares. A rule looks at one revision file (with the whole
+ * environment's graph at hand for chain rules) and reports findings; the runner applies the
+ * configured severity and the suppression comments, and isolates a rule that throws.
+ */
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+export type RuleSetting = Severity | 'off';
+
+export type RuleId =
+  | 'missing-downgrade'
+  | 'incomplete-downgrade'
+  | 'non-idempotent-ddl'
+  | 'non-idempotent-op'
+  | 'concurrently-in-transaction'
+  | 'sql-syntax'
+  | 'seed-insert-without-conflict'
+  | 'unknown-down-revision'
+  | 'unknown-dependency'
+  | 'duplicate-revision'
+  | 'revision-cycle'
+  | 'multiple-heads'
+  | 'revision-header-mismatch'
+  | 'branch-label-conflict'
+  | 'python-syntax'
+  | 'unused-suppression';
+
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+/** A fix is a set of edits to existing files and, optionally, new files to create. */
+export interface Fix {
+  title: string;
+  /** Edits per absolute file path. */
+  edits: { file: string; edits: TextEdit[] }[];
+  /** New files to create (absolute path and content), for example a merge revision. */
+  creates?: { file: string; text: string }[];
+  isPreferred?: boolean;
+}
+
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  /** One sentence saying what will break. */
+  message: string;
+  /** Absolute path. */
+  file: string;
+  range: Range;
+  /** The safe alternative, in a sentence, when there is one. */
+  help?: string;
+  fixes?: Fix[];
+}
+
+/** What a rule reports; the runner fills in the rule id, the severity and the file. */
+export type Report = Omit<Finding, 'rule' | 'severity' | 'file'>;
+
+/** The targets that version-gated advice depends on. */
+export interface LintTargets {
+  /** [major, minor, patch] of the project's Alembic, or undefined when unknown (assume the oldest). */
+  alembicVersion: readonly [number, number, number] | undefined;
+  /** The PostgreSQL major version; 14 unless configured. */
+  postgresVersion: number;
+}
+
+/**
+ * PostgreSQL's own parser (libpg-query, WASM), loaded once and off the activation path. Until
+ * it is loaded, SQL rules see `undefined` and report nothing rather than guess.
+ */
+export interface SqlParser {
+  /**
+   * Parses one SQL text. Statements carry their location and length in UTF-16 offsets of
+   * `sql` (libpg-query counts bytes; the implementation converts), and `stmt` is the parse
+   * tree node as libpg-query returns it.
+   */
+  parse(sql: string): { statements: { stmt: Record<string, unknown>; location: number; length: number }[] } | { error: { message: string; offset: number } };
+}
+
+export interface RuleContext {
+  file: RevisionFile;
+  env: AlembicEnvironment;
+  /** The environment's revisions and graph, for chain rules. */
+  project: RevisionProject;
+  targets: LintTargets;
+  sql: SqlParser | undefined;
+  report(r: Report): void;
+}
+
+export interface Rule {
+  id: RuleId;
+  defaultSeverity: RuleSetting;
+  /** A short description for `--help`, SARIF's `shortDescription` and the docs index. */
+  description: string;
+  check(ctx: RuleContext): void;
+}
