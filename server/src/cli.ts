@@ -1,26 +1,40 @@
 import { parseArgs } from 'node:util';
+import { isOutputFormat, OUTPUT_FORMATS } from './cli/format';
 import { runGraph } from './cli/graphCommand';
 import { UsageError, processIO, type CliIO } from './cli/io';
+import { runLint } from './cli/lintCommand';
 import pkg from '../../package.json';
 
 const HELP = `alembic-pilot ${pkg.version}: lint and graph Alembic migrations, without running Python.
 
 Usage:
+  alembic-pilot lint [--format text|json|sarif] [--config pyproject.toml] [--since GIT_REF] [--fix]
+                     <alembic.ini | pyproject.toml | folder | files...>
   alembic-pilot graph [--json] [--name SECTION] <alembic.ini | pyproject.toml | folder>
 
 Commands:
+  lint     Check revision files with the language server's rules. A folder means every
+           environment under it; a revision file is linted within the environment that lists it.
+           -f, --format    text (file:line:col: severity[rule-id] message), json or sarif;
+                           lines and columns are 1-based, columns count UTF-16 code units
+           --config FILE   a pyproject.toml whose [tool.alembic-pilot] overrides each environment's
+           --since REF     report only on revision files changed since a git ref, untracked ones
+                           included; the rules still see the whole history
+           --fix           add the missing idempotency guards (IF NOT EXISTS, ...) in place, list
+                           them on stderr, then report what remains
+           Exit codes: 0 no finding at warning or above; 1 findings at warning or above;
+           2 bad usage, an unreadable config, an unknown git ref, or a linter that cannot start.
   graph    Print the revision graph, newest first, as \`alembic history\` does.
            --json          one JSON object: heads, bases, revisions, problems
            -n, --name      the ini section to read, as \`alembic -n\` (default: alembic)
+           Exit codes: 0 success (several heads are a state, not a problem); 1 problems found;
+           2 bad usage or an unreadable config.
 
 Options:
   -h, --help     show this help
-  -v, --version  show the version
+  -v, --version  show the version`;
 
-Exit codes: 0 success (several heads are a state, not a problem); 1 problems found;
-2 bad usage or an unreadable config.`;
-
-export function main(argv: string[], io: CliIO): number {
+export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === undefined) throw new UsageError(`a command is required.\n\n${HELP}`);
@@ -45,6 +59,31 @@ export function main(argv: string[], io: CliIO): number {
       if (positionals.length !== 1) throw new UsageError('graph takes exactly one argument: an alembic.ini, a pyproject.toml or a folder.');
       return runGraph({ json: values.json === true, target: positionals[0]!, ...(typeof values.name === 'string' ? { name: values.name } : {}) }, io);
     }
+    if (command === 'lint') {
+      const { values, positionals } = parse(rest, {
+        format: { type: 'string', short: 'f', default: 'text' },
+        config: { type: 'string' },
+        since: { type: 'string' },
+        fix: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      });
+      if (values.help) {
+        io.stdout(HELP);
+        return 0;
+      }
+      const format = String(values.format);
+      if (!isOutputFormat(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, not '${format}'.`);
+      return await runLint(
+        {
+          format,
+          fix: values.fix === true,
+          targets: positionals,
+          ...(typeof values.config === 'string' ? { config: values.config } : {}),
+          ...(typeof values.since === 'string' ? { since: values.since } : {}),
+        },
+        io,
+      );
+    }
     throw new UsageError(`Unknown command '${command}'. Run alembic-pilot --help.`);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -66,5 +105,8 @@ function parse(args: string[], options: Spec): ReturnType<typeof parseArgs> {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), processIO);
+  // An unexpected error rejects the promise, and Node prints it and exits with 1, as before.
+  void main(process.argv.slice(2), processIO).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -1,16 +1,13 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  DiagnosticSeverity,
   DidChangeWatchedFilesNotification,
   FileChangeType,
   ProposedFeatures,
   TextDocumentSyncKind,
   TextDocuments,
   createConnection,
-  type Diagnostic,
 } from 'vscode-languageserver/node';
-import type { Problem } from './core/types';
 import { WorkspaceModel } from './lsp/workspaceModel';
 import { GraphChangedNotification, GraphRequest } from './protocol';
 
@@ -21,7 +18,7 @@ import { GraphChangedNotification, GraphRequest } from './protocol';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-const model = new WorkspaceModel([]);
+const model = new WorkspaceModel([], (message) => connection.console.warn(message));
 let canWatchFiles = false;
 
 connection.onInitialize((params) => {
@@ -86,23 +83,12 @@ connection.onRequest(GraphRequest.method, (params: GraphRequest.Params | undefin
 }));
 
 function publish(): void {
-  for (const [file, problems] of model.diagnostics()) {
-    void connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics: problems.map(toDiagnostic) });
+  for (const [file, diagnostics] of model.diagnostics()) {
+    void connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics });
   }
   for (const env of model.environments()) {
     void connection.sendNotification(GraphChangedNotification.method, { configFile: env.configFile });
   }
-}
-
-function toDiagnostic(p: Problem): Diagnostic {
-  const zero = { line: 0, character: 0 };
-  return {
-    range: p.range ?? { start: zero, end: zero },
-    severity: DiagnosticSeverity.Error,
-    code: p.code,
-    source: 'alembic-pilot',
-    message: p.message,
-  };
 }
 
 /** Logs a failure and keeps the server running: one broken file must not take the editor down. */

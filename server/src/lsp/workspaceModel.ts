@@ -2,9 +2,13 @@ import path from 'node:path';
 import { type AlembicEnvironment, discoverEnvironments, listRevisionFiles } from '../core/config';
 import { pyStrip } from '../core/config/pyText';
 import { docMessage } from '../core/graph/historyText';
+import { parseRevisionFile } from '../core/parse';
 import { RevisionProject } from '../core/project/revisionProject';
-import type { Problem } from '../core/types';
+import { loadLintConfig, type LintConfig, type LintSettingsInput } from '../core/rules/config';
+import { lintEnvironment, type LintOptions, type RuleError } from '../core/rules/runner';
 import type { GraphEnvironment } from '../protocol';
+import type { Diagnostic } from 'vscode-languageserver/node';
+import { toDiagnostic } from './diagnostics';
 
 /**
  * The server's model of every Alembic environment in the workspace. It knows which files
@@ -14,16 +18,27 @@ import type { GraphEnvironment } from '../protocol';
 
 interface EnvState {
   env: AlembicEnvironment;
+  /**
+   * Built with the full parser as its header reader, so that the parse the graph is built
+   * from is also the one the rules lint, and an edit parses one file once.
+   */
   project: RevisionProject;
-  /** Files that had problems at the last publication, so that cleared ones can be emptied. */
-  published: Set<string>;
+  config: LintConfig;
 }
 
 export class WorkspaceModel {
   private envs: EnvState[] = [];
   private readonly openTexts = new Map<string, string>();
+  /** Settings from the editor per config file; they override pyproject.toml. */
+  private readonly overrides = new Map<string, LintSettingsInput>();
+  /** What was last published per file, so that only changed diagnostics are sent again. */
+  private readonly sent = new Map<string, string>();
 
-  constructor(private roots: string[]) {}
+  /** `log` receives problems worth an output-channel line: bad lint settings, a rule that threw. */
+  constructor(
+    private roots: string[],
+    private readonly log: (message: string) => void = () => {},
+  ) {}
 
   setRoots(roots: string[]): void {
     this.roots = roots;
@@ -31,13 +46,23 @@ export class WorkspaceModel {
 
   /** Finds the environments again and re-reads their files; cheap enough to do on config changes. */
   rediscover(): void {
-    const old = new Map(this.envs.map((s) => [`${s.env.configFile}#${s.env.section}`, s]));
     this.envs = this.roots.flatMap((root) => discoverEnvironments(root)).map((env) => {
-      const previous = old.get(`${env.configFile}#${env.section}`);
-      const state: EnvState = { env, project: new RevisionProject(), published: previous?.published ?? new Set() };
+      const state: EnvState = { env, project: new RevisionProject(parseRevisionFile), config: this.lintConfig(env) };
       this.refreshFiles(state);
       return state;
     });
+  }
+
+  /** Applies the editor's lint settings for one environment's config file. */
+  setOverrides(configFile: string, overrides: LintSettingsInput): void {
+    this.overrides.set(configFile, overrides);
+    for (const s of this.envs) if (s.env.configFile === configFile) s.config = this.lintConfig(s.env);
+  }
+
+  private lintConfig(env: AlembicEnvironment): LintConfig {
+    const config = loadLintConfig(env, this.overrides.get(env.configFile));
+    for (const p of config.problems) this.log(`Alembic Pilot lint configuration: ${p.message}`);
+    return config;
   }
 
   environments(): AlembicEnvironment[] {
@@ -78,22 +103,37 @@ export class WorkspaceModel {
   }
 
   /**
-   * The diagnostics to publish: for every file of every environment, its problems, plus an
-   * empty list for files that had problems before and have none now.
+   * The diagnostics to publish: the lint findings of every revision file whose diagnostics
+   * changed since the last call, including an empty list for files whose findings are gone.
+   * Every file is linted on each call because chain rules (unknown parents, heads) depend on
+   * the whole environment; parses are cached by the project, so only rules run again.
    */
-  diagnostics(): Map<string, Problem[]> {
-    const out = new Map<string, Problem[]>();
+  diagnostics(): Map<string, Diagnostic[]> {
+    const all = new Map<string, Diagnostic[]>();
     for (const s of this.envs) {
-      const byFile = new Map<string, Problem[]>();
-      for (const p of s.project.problems()) {
-        if (!p.file) continue;
-        const list = byFile.get(p.file) ?? [];
-        list.push(p);
-        byFile.set(p.file, list);
+      const options: LintOptions = {
+        settings: s.config.settings,
+        targets: s.config.targets,
+        // The SQL parser is loaded off the activation path and wired in separately; until
+        // then the SQL rules report nothing.
+        sql: undefined,
+        onRuleError: (e: RuleError) =>
+          this.log(`Alembic Pilot rule ${e.rule} failed on ${e.file} and was skipped: ${e.error instanceof Error ? (e.error.stack ?? e.error.message) : String(e.error)}`),
+      };
+      for (const f of lintEnvironment(s.env, s.project, options)) {
+        const list = all.get(f.file) ?? [];
+        list.push(toDiagnostic(f));
+        all.set(f.file, list);
       }
-      for (const f of s.published) if (!byFile.has(f)) out.set(f, []);
-      for (const [f, list] of byFile) out.set(f, [...(out.get(f) ?? []), ...list]);
-      s.published = new Set(byFile.keys());
+    }
+    const out = new Map<string, Diagnostic[]>();
+    for (const file of this.sent.keys()) if (!all.has(file)) out.set(file, []);
+    for (const file of out.keys()) this.sent.delete(file);
+    for (const [file, list] of all) {
+      const key = JSON.stringify(list);
+      if (this.sent.get(file) === key) continue;
+      this.sent.set(file, key);
+      out.set(file, list);
     }
     return out;
   }

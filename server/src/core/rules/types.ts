@@ -80,6 +80,12 @@ export interface SqlParser {
    * tree node as libpg-query returns it.
    */
   parse(sql: string): { statements: { stmt: Record<string, unknown>; location: number; length: number }[] } | { error: { message: string; offset: number } };
+  /**
+   * Parses the body of a `DO` block (or of a plpgsql function) with PL/pgSQL's own parser and
+   * returns its `PLpgSQL_function` tree, so rules can see exception handlers and `IF` guards
+   * around the statements inside. Optional so that simple test doubles need not provide it.
+   */
+  parsePlpgsql?(body: string): { function: Record<string, unknown> } | { error: { message: string } };
 }
 
 export interface RuleContext {
@@ -97,5 +103,10 @@ export interface Rule {
   defaultSeverity: RuleSetting;
   /** A short description for `--help`, SARIF's `shortDescription` and the docs index. */
   description: string;
+  /**
+   * Set on rules that read SQL through `RuleContext.sql`. While the parser is not loaded such
+   * a rule reports nothing, so its suppression comments are not reported as unused.
+   */
+  needsSql?: boolean;
   check(ctx: RuleContext): void;
 }

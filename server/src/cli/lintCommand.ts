@@ -1,0 +1,141 @@
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseRevisionFile } from '../core/parse';
+import { RevisionProject } from '../core/project/revisionProject';
+import { RULES } from '../core/rules/registry';
+import { lintEnvironment, type RuleError } from '../core/rules/runner';
+import type { Finding, SqlParser } from '../core/rules/types';
+import { loadSqlParser } from '../core/sql';
+import { formatFindings, type FormatContext, type OutputFormat } from './format';
+import { displayPath } from './format/location';
+import { UsageError, type CliIO } from './io';
+import { applyFixes } from './lintFix';
+import { lintSettings, readOverrides, type EnvironmentSettings } from './lintSettings';
+import { ChangedFiles } from './lintSince';
+import { resolveLintJobs, type LintJob } from './lintTargets';
+import pkg from '../../../package.json';
+
+/**
+ * `alembic-pilot lint`: the language server's rules over whole environments or chosen
+ * revision files, printed for people (text) or for machines (JSON, SARIF), with an exit code a
+ * CI job can gate on.
+ */
+
+export interface LintCommandOptions {
+  format: OutputFormat;
+  /** A pyproject.toml whose [tool.alembic-pilot] overrides each environment's own. */
+  config?: string;
+  since?: string;
+  fix: boolean;
+  targets: string[];
+}
+
+function realpathOrSelf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+/** Narrows each job to the files changed since the ref; the project still holds every file. */
+function narrowToChanged(jobs: readonly LintJob[], ref: string): void {
+  const changed = new ChangedFiles(ref);
+  for (const job of jobs) {
+    const inRepo = changed.in(job.env.here);
+    const candidates = job.selected ?? new Set(job.files);
+    job.selected = new Set([...candidates].filter((f) => inRepo.has(realpathOrSelf(f))));
+  }
+}
+
+/**
+ * The folder holding the package (package.json beside dist/ or server/), where the docs live.
+ * The bundle and the sources sit at different depths, so it is found rather than assumed.
+ */
+function packageRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (path.basename(dir) === 'dist' || path.basename(dir) === 'server') return path.dirname(dir);
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..');
+  }
+}
+
+function formatContext(cwd: string): FormatContext {
+  const root = packageRoot();
+  return {
+    cwd,
+    rules: RULES,
+    tool: {
+      version: pkg.version,
+      informationUri: pathToFileURL(path.join(root, 'README.md')).href,
+      helpUri: (id) => pathToFileURL(path.join(root, 'docs', 'rules', `${id}.md`)).href,
+    },
+  };
+}
+
+function describeError(e: RuleError, cwd: string): string {
+  const reason = e.error instanceof Error ? e.error.message : String(e.error);
+  return `warning: rule ${e.rule} failed on ${displayPath(e.file, cwd).file} and was skipped there: ${reason}`;
+}
+
+interface PreparedJob {
+  job: LintJob;
+  project: RevisionProject;
+  settings: EnvironmentSettings;
+}
+
+function lintJobs(prepared: readonly PreparedJob[], sql: SqlParser, io: CliIO): Finding[] {
+  const findings: Finding[] = [];
+  for (const { job, project, settings } of prepared) {
+    if (job.selected?.size === 0) continue;
+    const only = job.selected ? [...job.selected] : undefined;
+    const options = { settings: settings.settings, targets: settings.targets, sql, onRuleError: (e: RuleError) => io.stderr(describeError(e, io.cwd)) };
+    findings.push(...lintEnvironment(job.env, project, options, only));
+  }
+  return findings;
+}
+
+export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<number> {
+  if (opts.targets.length === 0) throw new UsageError('lint needs at least one argument: an alembic.ini, a pyproject.toml, a folder or revision files.');
+  const jobs = resolveLintJobs(opts.targets, io.cwd);
+  if (opts.since !== undefined) narrowToChanged(jobs, opts.since);
+  const fromFlag = opts.config === undefined ? { overrides: {}, problems: [] } : readOverrides(path.resolve(io.cwd, opts.config));
+  const prepared = jobs.map((job): PreparedJob => ({ job, project: new RevisionProject(parseRevisionFile), settings: lintSettings(job.env, fromFlag.overrides) }));
+
+  // Every usage error is found before anything is printed, so exit code 2 leaves stdout empty.
+  let sql: SqlParser;
+  try {
+    sql = await loadSqlParser();
+  } catch (e) {
+    // Linting without it would pass every SQL rule silently, which a CI job must not mistake for success.
+    throw new UsageError(`PostgreSQL's parser (libpg-query) could not be loaded, so the SQL rules cannot run: ${(e as Error).message}`);
+  }
+  // Environments that share a pyproject.toml share its problems; each is printed once.
+  const warnings = new Set<string>();
+  for (const p of fromFlag.problems) warnings.add(`warning: ${p.message}`);
+  for (const { job, settings } of prepared) {
+    for (const p of job.env.problems) warnings.add(`warning: ${p.line === undefined ? p.file : `${p.file}:${p.line}`}: ${p.message}`);
+    for (const p of settings.problems) warnings.add(`warning: ${p.message}`);
+  }
+  for (const w of warnings) io.stderr(w);
+  for (const p of prepared) p.project.loadFromDisk(p.job.files);
+
+  let findings = lintJobs(prepared, sql, io);
+  if (opts.fix) {
+    const outcome = applyFixes(findings);
+    for (const { finding, title } of outcome.applied) io.stderr(`fixed ${where(finding, io.cwd)}: ${title}`);
+    for (const { finding, reason } of outcome.skipped) io.stderr(`not fixed ${where(finding, io.cwd)}: ${reason}`);
+    if (outcome.applied.length > 0) {
+      // The fixes changed the files, so what remains is found by linting them again.
+      for (const p of prepared) p.project.loadFromDisk(p.job.files);
+      findings = lintJobs(prepared, sql, io);
+    }
+  }
+
+  for (const line of formatFindings(opts.format, findings, formatContext(io.cwd))) io.stdout(line);
+  return findings.some((f) => f.severity === 'error' || f.severity === 'warning') ? 1 : 0;
+}
+
+function where(f: Finding, cwd: string): string {
+  return `${displayPath(f.file, cwd).file}:${f.range.start.line + 1}:${f.range.start.character + 1} [${f.rule}]`;
+}

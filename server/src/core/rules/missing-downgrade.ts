@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { literalName } from '../parse';
+import type { MigrationFunction, OpCall } from '../parse/types';
+import type { Rule } from './types';
+
+/**
+ * An upgrade that changes the database paired with a downgrade that cannot take the change
+ * back: missing, empty, or raising NotImplementedError (a revision declared irreversible).
+ * The multidb template's `upgrade_<engine>`/`downgrade_<engine>` are paired per engine.
+ *
+ * "Changes the database" means an `op.*` call or executed SQL in the upgrade's own body;
+ * work done in helper functions the upgrade calls is not seen, so such upgrades are left
+ * alone rather than guessed at.
+ */
+export const missingDowngrade: Rule = {
+  id: 'missing-downgrade',
+  defaultSeverity: 'warning',
+  description: 'upgrade() changes the database but downgrade() is missing, empty, or raises NotImplementedError.',
+  check(ctx) {
+    const { file } = ctx;
+    const rev = file.revision?.ids?.length === 1 ? file.revision.ids[0]! : path.basename(file.path, '.py');
+    for (const up of file.functions) {
+      if (up.direction !== 'upgrade' || up.raisesNotImplemented) continue;
+      const undone = consequence(up);
+      if (undone === undefined) continue;
+      const downName = up.engine === '' ? 'downgrade' : `downgrade_${up.engine}`;
+      const down = file.functions.find((f) => f.direction === 'downgrade' && f.engine === up.engine);
+      if (!down) {
+        ctx.report({
+          range: up.nameRange,
+          message: `There is no ${downName}(), so \`alembic downgrade\` past ${rev} stops with AttributeError instead of undoing ${up.name}().`,
+          help: `Write a ${downName}() that reverses ${up.name}(), or one that raises NotImplementedError to declare the revision irreversible.`,
+        });
+      } else if (down.raisesNotImplemented) {
+        ctx.report({
+          range: down.nameRange,
+          message: `${downName}() raises NotImplementedError, declaring revision ${rev} irreversible, so \`alembic downgrade\` past it stops with an error.`,
+          help: `If the change can be reversed, write the reverse operations in ${downName}(); otherwise suppress this finding to record the decision.`,
+        });
+      } else if (down.isEmpty) {
+        ctx.report({
+          range: down.nameRange,
+          message: `${downName}() does nothing, so \`alembic downgrade\` past ${rev} ${undone}.`,
+          help: `Reverse each operation of ${up.name}() in ${downName}(), in the opposite order.`,
+        });
+      }
+    }
+  },
+};
+
+/** What an empty downgrade fails to undo, or undefined when the upgrade changes nothing. */
+function consequence(up: MigrationFunction): string | undefined {
+  const calls = up.opCalls.filter((c) => c.name !== 'get_bind' && c.name !== 'get_context' && c.name !== 'f' && c.name !== 'batch_alter_table');
+  const first = calls[0];
+  if (!first) return up.sql.length > 0 ? 'does not undo the SQL it executed' : undefined;
+  const more = calls.length > 1 ? ` (and ${calls.length - 1} more change${calls.length > 2 ? 's' : ''})` : '';
+  const created = creation(first);
+  return created ? `leaves ${created}${more} behind` : `does not undo op.${first.name}(${target(first)})${more}`;
+}
+
+/** Names what a creating call creates: "table `users`", "column `users.email`". */
+function creation(call: OpCall): string | undefined {
+  const name = literalName(call.args[0]?.value);
+  switch (call.name) {
+    case 'create_table':
+      return name ? `table \`${name}\`` : 'a table';
+    case 'add_column': {
+      const table = call.receiver === 'batch' ? call.batchTable : name;
+      const column = literalName(call.args[call.receiver === 'batch' ? 0 : 1]?.value);
+      return column ? `column \`${table ? `${table}.` : ''}${column}\`` : 'a column';
+    }
+    case 'create_index':
+      return name ? `index \`${name}\`` : 'an index';
+    case 'create_foreign_key':
+    case 'create_unique_constraint':
+    case 'create_check_constraint':
+    case 'create_primary_key':
+    case 'create_exclude_constraint':
+      return name ? `constraint \`${name}\`` : 'a constraint';
+    case 'create_table_comment':
+      return 'a table comment';
+    default:
+      return undefined;
+  }
+}
+
+function target(call: OpCall): string {
+  const name = call.name === 'execute' ? undefined : literalName(call.args[0]?.value);
+  return name === undefined ? '…' : `'${name}'`;
+}
