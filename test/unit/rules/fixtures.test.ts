@@ -2,7 +2,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../../../server/src/core/rules/registry';
-import type { RuleId, SqlParser } from '../../../server/src/core/rules/types';
+import { DEFAULT_TARGETS } from '../../../server/src/core/rules/runner';
+import type { LintTargets, RuleId, SqlParser } from '../../../server/src/core/rules/types';
 import { loadSqlParser } from '../../../server/src/core/sql';
 import { parseMarkers, renderFixture } from '../../helpers/ruleFixtures';
 
@@ -11,7 +12,8 @@ import { parseMarkers, renderFixture } from '../../helpers/ruleFixtures';
  * their markers describe (and at least one of that rule), `good*` must produce nothing. A
  * fixture is a `.py` file linted alone or a folder holding an environment. With
  * UPDATE_FIXTURES=1 the fixtures are rewritten with the markers the linter draws, to be
- * reviewed in the diff like any other change.
+ * reviewed in the diff like any other change. A fixture named `...-alembic-1.16...` is linted
+ * for that Alembic version (version-gated rules report nothing while it is unknown).
  */
 
 const ROOT = path.resolve(__dirname, '../../fixtures/rules');
@@ -27,6 +29,11 @@ beforeAll(async () => {
 // the SQL parser and the opt-in rules switched on; running them here too would let two
 // UPDATE_FIXTURES runs redraw the same files from different settings.
 const sqlRules = new Set(RULES.filter((r) => r.needsSql).map((r) => r.id));
+
+function targetsOf(entry: string): { targets?: LintTargets } {
+  const m = /alembic-(\d+)\.(\d+)(?:\.(\d+))?/.exec(entry);
+  return m ? { targets: { ...DEFAULT_TARGETS, alembicVersion: [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] } } : {};
+}
 
 for (const rule of readdirSync(ROOT).sort()) {
   if (sqlRules.has(rule as RuleId)) continue;
@@ -44,7 +51,7 @@ for (const rule of readdirSync(ROOT).sort()) {
 
     for (const entry of entries) {
       it(entry, () => {
-        const results = renderFixture(path.join(ROOT, rule, entry), { sql });
+        const results = renderFixture(path.join(ROOT, rule, entry), { sql, ...targetsOf(entry) });
         if (update) for (const r of results) if (r.actual !== r.expected) writeFileSync(r.file, r.actual);
         for (const r of results) expect(r.actual, path.relative(ROOT, r.file)).toBe(r.expected);
         const markers = results.flatMap((r) => parseMarkers(r.expected).markers);

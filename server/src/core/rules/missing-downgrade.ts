@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { literalName } from '../parse';
-import type { MigrationFunction, OpCall } from '../parse/types';
-import type { Rule } from './types';
+import type { MigrationFunction, OpCall, RevisionFile } from '../parse/types';
+import { downgradeEdits, reversedSteps } from './ops/reverse';
+import type { Fix, Rule } from './types';
 
 /**
  * An upgrade that changes the database paired with a downgrade that cannot take the change
@@ -26,10 +27,12 @@ export const missingDowngrade: Rule = {
       const downName = up.engine === '' ? 'downgrade' : `downgrade_${up.engine}`;
       const down = file.functions.find((f) => f.direction === 'downgrade' && f.engine === up.engine);
       if (!down) {
+        const fix = reversingFix(file, up, undefined, downName);
         ctx.report({
           range: up.nameRange,
           message: `There is no ${downName}(), so \`alembic downgrade\` past ${rev} stops with AttributeError instead of undoing ${up.name}().`,
           help: `Write a ${downName}() that reverses ${up.name}(), or one that raises NotImplementedError to declare the revision irreversible.`,
+          ...(fix ? { fixes: [fix] } : {}),
         });
       } else if (down.raisesNotImplemented) {
         ctx.report({
@@ -38,15 +41,28 @@ export const missingDowngrade: Rule = {
           help: `If the change can be reversed, write the reverse operations in ${downName}(); otherwise suppress this finding to record the decision.`,
         });
       } else if (down.isEmpty) {
+        const fix = reversingFix(file, up, down, downName);
         ctx.report({
           range: down.nameRange,
           message: `${downName}() does nothing, so \`alembic downgrade\` past ${rev} ${undone}.`,
           help: `Reverse each operation of ${up.name}() in ${downName}(), in the opposite order.`,
+          ...(fix ? { fixes: [fix] } : {}),
         });
       }
     }
   },
 };
+
+/**
+ * Writes the downgrade from the upgrade's calls in reverse, when every one of them has a known
+ * inverse (see ops/reverse.ts); otherwise there is no fix rather than a partial one.
+ */
+function reversingFix(file: RevisionFile, up: MigrationFunction, down: MigrationFunction | undefined, downName: string): Fix | undefined {
+  const steps = reversedSteps(file, up);
+  if (!steps) return undefined;
+  const edits = downgradeEdits(file, up, down, downName, steps);
+  return { title: `Write ${downName}() reversing ${up.name}()`, edits: [{ file: file.path, edits }], isPreferred: true };
+}
 
 /** What an empty downgrade fails to undo, or undefined when the upgrade changes nothing. */
 function consequence(up: MigrationFunction): string | undefined {

@@ -1,7 +1,8 @@
 import type { Revision } from '../graph/revision';
 import type { RevisionMap } from '../graph/revisionMap';
 import type { ScriptDirectory } from '../graph/scriptDirectory';
-import type { Rule } from './types';
+import { renderMergeRevision } from '../template/revisionTemplate';
+import type { Fix, Rule, RuleContext } from './types';
 
 /**
  * Heads that fork from one lineage and carry the same branch labels: two people added a
@@ -17,6 +18,11 @@ interface Fork {
 }
 
 const forksOf = new WeakMap<ScriptDirectory, Map<string, Fork>>();
+/** One merge per fork and graph, so every head of a fork offers the same new file. */
+const mergesOf = new WeakMap<ScriptDirectory, Map<string, Fix | { reason: string }>>();
+
+/** The message `alembic merge -m "merge heads"` gives, as Alembic's documentation suggests. */
+const MERGE_MESSAGE = 'merge heads';
 
 export const multipleHeads: Rule = {
   id: 'multiple-heads',
@@ -38,13 +44,37 @@ export const multipleHeads: Rule = {
     if (!fork) return;
     const others = fork.others.join(', ');
     const below = fork.ancestors.length > 0 ? ` forked from ${fork.ancestors.join(', ')}` : '';
+    const members = [rev, ...fork.others.flatMap((o) => script.map.revisions.get(o) ?? [])].sort((a, b) => a.index - b.index);
+    const merge = mergeFix(ctx, script, members);
+    const help = `Merge the heads with \`alembic merge -m "${MERGE_MESSAGE}" ${members.map((m) => m.revision).join(' ')}\`, or rebase one of them onto the other.`;
     ctx.report({
       range: literal.range,
       message: `Revision ${id} and ${others} are heads${below} that nobody merged, so \`alembic upgrade head\` stops with "Multiple head revisions are present".`,
-      help: `Merge the heads with \`alembic merge -m "merge heads" ${[id, ...fork.others].join(' ')}\`, or rebase one of them onto the other.`,
+      help: 'reason' in merge ? `${help} Alembic Pilot offers no quick fix here: ${merge.reason}; run \`alembic merge\` instead.` : help,
+      ...('reason' in merge ? {} : { fixes: [merge] }),
     });
   },
 };
+
+/**
+ * The quick fix that creates the merge revision. The heads are ordered by load order, which is
+ * the order of Alembic's own heads list and so what `alembic merge heads` writes.
+ */
+function mergeFix(ctx: RuleContext, script: ScriptDirectory, members: readonly Revision[]): Fix | { reason: string } {
+  let merges = mergesOf.get(script);
+  if (!merges) {
+    merges = new Map();
+    mergesOf.set(script, merges);
+  }
+  const key = members.map((m) => m.revision).join(' ');
+  let merge = merges.get(key);
+  if (!merge) {
+    const created = renderMergeRevision({ env: ctx.env, heads: members, message: MERGE_MESSAGE });
+    merge = 'reason' in created ? created : { title: 'Create merge revision', edits: [], creates: [{ file: created.file, text: created.text }], isPreferred: true };
+    merges.set(key, merge);
+  }
+  return merge;
+}
 
 /** Groups the heads by branch labels and shared ancestry; only groups of two or more fork. */
 function findForks(map: RevisionMap): Map<string, Fork> {

@@ -1,9 +1,11 @@
 import { branchLabelConflict } from './branch-label-conflict';
 import { concurrentlyInTransaction } from './concurrently-in-transaction';
 import { duplicateRevision } from './duplicate-revision';
+import { incompleteDowngrade } from './incomplete-downgrade';
 import { missingDowngrade } from './missing-downgrade';
 import { multipleHeads } from './multiple-heads';
 import { nonIdempotentDdl } from './non-idempotent-ddl';
+import { nonIdempotentOp } from './non-idempotent-op';
 import { pythonSyntax } from './python-syntax';
 import { revisionCycle } from './revision-cycle';
 import { revisionHeaderMismatch } from './revision-header-mismatch';
@@ -28,8 +30,10 @@ export const RULES: readonly Rule[] = [
   multipleHeads,
   revisionHeaderMismatch,
   missingDowngrade,
+  incompleteDowngrade,
   sqlSyntax,
   nonIdempotentDdl,
+  nonIdempotentOp,
   seedInsertWithoutConflict,
   concurrentlyInTransaction,
   unusedSuppression,
