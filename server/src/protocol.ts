@@ -47,3 +47,34 @@ export namespace GraphChangedNotification {
     configFile: string;
   }
 }
+
+/**
+ * The commands a client can run for the server's CodeLenses: upgrade or downgrade the database
+ * of an environment to a revision. Each takes `[revision, configFile]`.
+ */
+export namespace RevisionCommands {
+  export const upgradeTo = 'alembicPilot.upgradeTo';
+  export const downgradeTo = 'alembicPilot.downgradeTo';
+  export type Arguments = [revision: string, configFile: string];
+}
+
+/**
+ * Sent by the client in `initialize`, as `capabilities.experimental.alembicPilot`: which of
+ * {@link RevisionCommands} it can run. The server shows a CodeLens only for a declared
+ * command, so a client without them never shows a lens that does nothing.
+ */
+export namespace ClientCapabilities {
+  export const key = 'alembicPilot';
+  export interface Value {
+    commands?: string[];
+  }
+
+  /** The declared commands, from the untyped `experimental` capabilities. */
+  export function commands(experimental: unknown): Set<string> {
+    if (typeof experimental !== 'object' || experimental === null) return new Set();
+    const ours: unknown = (experimental as Record<string, unknown>)[key];
+    if (typeof ours !== 'object' || ours === null) return new Set();
+    const list: unknown = (ours as Record<string, unknown>)['commands'];
+    return new Set(Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : []);
+  }
+}

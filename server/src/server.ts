@@ -1,6 +1,8 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   FileChangeType,
   ProposedFeatures,
@@ -8,6 +10,16 @@ import {
   TextDocuments,
   createConnection,
 } from 'vscode-languageserver/node';
+import { type ClientSupport, readClientSupport } from './lsp/clientSupport';
+import { handleCodeAction } from './lsp/features/codeActions';
+import { handleCodeLens } from './lsp/features/codeLens';
+import { handleCompletion } from './lsp/features/completion';
+import { handleHover } from './lsp/features/hover';
+import { handleDefinition, handleReferences } from './lsp/features/navigation';
+import { handleDocumentSymbols } from './lsp/features/symbols';
+import { pathOf } from './lsp/features/uris';
+import { applyEditorSettings } from './lsp/settings';
+import { loadSqlRules } from './lsp/sqlRules';
 import { WorkspaceModel } from './lsp/workspaceModel';
 import { GraphChangedNotification, GraphRequest } from './protocol';
 
@@ -19,15 +31,24 @@ import { GraphChangedNotification, GraphRequest } from './protocol';
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const model = new WorkspaceModel([], (message) => connection.console.warn(message));
-let canWatchFiles = false;
+let client: ClientSupport | undefined;
 
 connection.onInitialize((params) => {
   const roots = (params.workspaceFolders ?? []).map((f) => fileURLToPath(f.uri));
   if (roots.length === 0 && params.rootUri) roots.push(fileURLToPath(params.rootUri));
   model.setRoots(roots);
-  canWatchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+  client = readClientSupport(params.capabilities);
   return {
-    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      documentSymbolProvider: true,
+      completionProvider: { triggerCharacters: ['"', "'"] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      codeLensProvider: { resolveProvider: false },
+    },
     serverInfo: { name: 'alembic-pilot' },
   };
 });
@@ -35,30 +56,53 @@ connection.onInitialize((params) => {
 connection.onInitialized(() => {
   // Clients that cannot register watchers (or watch on their own, as our VS Code client does)
   // still send file events if they can; asking those that cannot would only fail.
-  if (canWatchFiles) {
+  if (client?.watchFiles) {
     connection.client
       .register(DidChangeWatchedFilesNotification.type, {
         watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
       })
       .catch((e: unknown) => connection.console.warn(`Alembic Pilot could not watch files: ${String(e)}`));
   }
+  if (client?.configurationChanges) {
+    connection.client
+      .register(DidChangeConfigurationNotification.type, { section: 'alembicPilot' })
+      .catch((e: unknown) => connection.console.warn(`Alembic Pilot could not follow settings changes: ${String(e)}`));
+  }
   guarded('discovering Alembic environments', () => {
     model.rediscover();
     const envs = model.environments();
     connection.console.info(`Alembic Pilot found ${envs.length} environment(s): ${envs.map((e) => e.configFile).join(', ') || 'none'}`);
-    publish();
   });
+  // The first diagnostics wait for the editor's settings, so that a rule switched off there
+  // never flashes up; the SQL parser loads afterwards and re-publishes on its own.
+  void readSettings().then(() => {
+    publish();
+    void loadSqlRules(model, { info: (m) => connection.console.info(m), error: (m) => connection.console.error(m) }).then((loaded) => {
+      if (loaded) publish();
+    });
+  });
+});
+
+connection.onDidChangeConfiguration((params) => {
+  if (client?.configuration) void readSettings().then(publish);
+  else {
+    // A client without `workspace/configuration` pushes its settings here, for every folder alike.
+    const section: unknown = (params.settings as Record<string, unknown> | null)?.['alembicPilot'];
+    void applyEditorSettings(model, () => Promise.resolve(section), (m) => connection.console.warn(m)).then(publish, logFailure('applying settings'));
+  }
 });
 
 documents.onDidChangeContent((e) => {
   guarded('updating a revision file', () => {
-    if (model.setText(fileURLToPath(e.document.uri), e.document.getText())) publish();
+    const file = pathOf(e.document.uri);
+    if (file !== undefined && model.setText(file, e.document.getText())) schedulePublish();
   });
 });
 
 documents.onDidClose((e) => {
   guarded('closing a revision file', () => {
-    if (model.setText(fileURLToPath(e.document.uri), undefined)) publish();
+    const file = pathOf(e.document.uri);
+    if (file !== undefined && model.setText(file, undefined)) schedulePublish();
   });
 });
 
@@ -70,34 +114,89 @@ connection.onDidChangeWatchedFiles((params) => {
     else if (listingChanged) model.refreshListing();
     else {
       for (const c of params.changes) {
-        const file = fileURLToPath(c.uri);
-        if (!documents.get(c.uri)) model.setText(file, undefined);
+        const file = pathOf(c.uri);
+        if (file !== undefined && !documents.get(c.uri)) model.setText(file, undefined);
       }
     }
-    publish();
+    if (configChanged && client?.configuration) void readSettings().then(publish);
+    else publish();
   });
 });
 
-connection.onRequest(GraphRequest.method, (params: GraphRequest.Params | undefined) => ({
-  environments: model.graph(params?.configFile),
-}));
+connection.onRequest(GraphRequest.method, (params: GraphRequest.Params | undefined) =>
+  guarded('answering the graph request', () => ({ environments: model.graph(params?.configFile) })) ?? { environments: [] },
+);
+
+connection.onHover((params) => guarded('answering a hover', () => handleHover(model, params)) ?? null);
+connection.onDefinition((params) => guarded('going to a definition', () => handleDefinition(model, params)) ?? null);
+connection.onReferences((params) => guarded('finding references', () => handleReferences(model, params)) ?? null);
+connection.onCompletion((params) => guarded('completing', () => handleCompletion(model, params)) ?? null);
+connection.onDocumentSymbol((params) => guarded('listing symbols', () => handleDocumentSymbols(model, params)) ?? null);
+connection.onCodeLens((params) => guarded('computing code lenses', () => handleCodeLens(model, params, client?.commands ?? new Set())) ?? []);
+
+connection.onCodeAction((params) => {
+  const actions = guarded('computing code actions', () => {
+    const file = pathOf(params.textDocument.uri);
+    const open = file === undefined ? undefined : model.revision(file);
+    if (file === undefined || !open) return [];
+    return handleCodeAction(params, {
+      findings: model.findings(file),
+      text: open.file.text,
+      versionOf: (uri) => documents.get(uri)?.version ?? null,
+      support: client?.edits ?? { documentChanges: false, createFiles: false },
+    });
+  });
+  // Findings computed for the request (a keystroke not yet linted) still need publishing.
+  schedulePublish();
+  return actions ?? [];
+});
+
+/** Reads and applies the editor's settings of every environment; never rejects. */
+async function readSettings(): Promise<void> {
+  if (!client?.configuration) return;
+  await applyEditorSettings(model, (scopeUri) => connection.workspace.getConfiguration({ scopeUri, section: 'alembicPilot' }), (m) => connection.console.warn(m)).catch(
+    logFailure('reading settings'),
+  );
+}
+
+let publishScheduled = false;
+
+/**
+ * Lints after the current batch of messages: several queued keystrokes then cost one lint,
+ * while requests that need the findings (code actions) lint the stale files themselves.
+ */
+function schedulePublish(): void {
+  if (publishScheduled) return;
+  publishScheduled = true;
+  setImmediate(() => {
+    publishScheduled = false;
+    publish();
+  });
+}
 
 function publish(): void {
-  for (const [file, diagnostics] of model.diagnostics()) {
-    void connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics });
-  }
-  for (const env of model.environments()) {
-    void connection.sendNotification(GraphChangedNotification.method, { configFile: env.configFile });
-  }
+  guarded('publishing diagnostics', () => {
+    for (const [file, diagnostics] of model.diagnostics()) {
+      void connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics });
+    }
+    for (const configFile of model.takeGraphChanges()) {
+      void connection.sendNotification(GraphChangedNotification.method, { configFile });
+    }
+  });
 }
 
 /** Logs a failure and keeps the server running: one broken file must not take the editor down. */
-function guarded(what: string, work: () => void): void {
+function guarded<T>(what: string, work: () => T): T | undefined {
   try {
-    work();
+    return work();
   } catch (e) {
-    connection.console.error(`Alembic Pilot failed while ${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    logFailure(what)(e);
+    return undefined;
   }
+}
+
+function logFailure(what: string): (e: unknown) => void {
+  return (e) => connection.console.error(`Alembic Pilot failed while ${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
 }
 
 documents.listen(connection);

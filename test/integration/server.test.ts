@@ -5,7 +5,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CodeLensRequest,
   createProtocolConnection,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  HoverRequest,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   InitializedNotification,
@@ -114,5 +118,36 @@ describe('language server', () => {
     await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'python', version: 1, text: '\u0000 def (((\n"""' } });
     const result = await graph();
     expect(result.environments[0]!.revisions.length).toBe(9);
+  });
+
+  it('shows no CodeLens to a client that did not declare the revision commands', async () => {
+    const uri = pathToFileURL(mergeFile()).toString();
+    expect(await conn.sendRequest(CodeLensRequest.method, { textDocument: { uri } })).toEqual([]);
+  });
+
+  it('keeps answering after a huge file, a binary file and a half-typed file', async () => {
+    const versions = path.join(work, 'alembic/versions');
+    const huge = `revision = "ffff00000001"\ndown_revision = "ab93e5d7c162"\n\ndef upgrade():\n${'    op.execute("UPDATE t SET a = 1")\n'.repeat(30_000)}`;
+    const inputs: [string, string][] = [
+      ['zz_huge.py', huge],
+      ['zz_binary.py', '\u0000\u00ff\ufffd\u0007'.repeat(10_000)],
+      ['zz_half.py', 'revision = "ffff00000002"\ndown_revision = ("ab93e5d7c162", \ndef upgrade(:\n    op.execute("""SELECT'],
+    ];
+    for (const [name, text] of inputs) {
+      const file = path.join(versions, name);
+      writeFileSync(file, text);
+      const uri = pathToFileURL(file).toString();
+      // The watcher's event puts the file into the environment's listing, so it is parsed and linted.
+      await conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri, type: FileChangeType.Created }] });
+      await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'python', version: 1, text } });
+      await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri, version: 2 },
+        contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# edited\n' }],
+      });
+      await conn.sendRequest(HoverRequest.method, { textDocument: { uri }, position: { line: 1, character: 14 } });
+      const env = (await graph()).environments[0]!;
+      expect(server.exitCode).toBeNull();
+      if (name !== 'zz_binary.py') expect(env.revisions.some((r) => r.file === file)).toBe(true);
+    }
   });
 });

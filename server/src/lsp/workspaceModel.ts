@@ -1,19 +1,21 @@
 import path from 'node:path';
+import type { Diagnostic } from 'vscode-languageserver/node';
 import { type AlembicEnvironment, discoverEnvironments, listRevisionFiles } from '../core/config';
-import { pyStrip } from '../core/config/pyText';
-import { docMessage } from '../core/graph/historyText';
-import { parseRevisionFile } from '../core/parse';
+import { parseRevisionFileIncremental, type ParseState, type RevisionFile } from '../core/parse';
 import { RevisionProject } from '../core/project/revisionProject';
 import { loadLintConfig, type LintConfig, type LintSettingsInput } from '../core/rules/config';
-import { lintEnvironment, type LintOptions, type RuleError } from '../core/rules/runner';
+import { fullParse, type LintOptions, type RuleError } from '../core/rules/runner';
+import type { Finding, SqlParser } from '../core/rules/types';
 import type { GraphEnvironment } from '../protocol';
-import type { Diagnostic } from 'vscode-languageserver/node';
 import { toDiagnostic } from './diagnostics';
+import { graphEnvironment } from './graphView';
+import { LintState } from './lintState';
 
 /**
  * The server's model of every Alembic environment in the workspace. It knows which files
- * belong to which environment, keeps one `RevisionProject` per environment, and prefers the
- * text of open editor buffers over what is on disk.
+ * belong to which environment, keeps one `RevisionProject` per environment, prefers the text
+ * of open editor buffers over what is on disk, and keeps the last findings of every file so
+ * that a keystroke re-lints one file and code actions never lint at all.
  */
 
 interface EnvState {
@@ -24,15 +26,34 @@ interface EnvState {
    */
   project: RevisionProject;
   config: LintConfig;
+  lint: LintState;
+}
+
+/** A revision file as the editor features see it: its parse and the environment it is in. */
+export interface OpenRevision {
+  env: AlembicEnvironment;
+  project: RevisionProject;
+  file: RevisionFile;
 }
 
 export class WorkspaceModel {
   private envs: EnvState[] = [];
   private readonly openTexts = new Map<string, string>();
+  /**
+   * The last parse tree of each open file, so that the next keystroke re-parses only around
+   * the edit. Closed files are parsed from scratch and keep no tree, which would cost memory
+   * for every file of a long history.
+   */
+  private readonly trees = new Map<string, ParseState>();
   /** Settings from the editor per config file; they override pyproject.toml. */
   private readonly overrides = new Map<string, LintSettingsInput>();
   /** What was last published per file, so that only changed diagnostics are sent again. */
   private readonly sent = new Map<string, string>();
+  /** Files linted since the last `diagnostics()` call, whose diagnostics may need sending. */
+  private readonly relinted = new Set<string>();
+  /** Config files of the environments whose graph (or revision messages) changed since the last `takeGraphChanges()`. */
+  private readonly graphChanged = new Set<string>();
+  private sql: SqlParser | undefined;
 
   /** `log` receives problems worth an output-channel line: bad lint settings, a rule that threw. */
   constructor(
@@ -47,16 +68,43 @@ export class WorkspaceModel {
   /** Finds the environments again and re-reads their files; cheap enough to do on config changes. */
   rediscover(): void {
     this.envs = this.roots.flatMap((root) => discoverEnvironments(root)).map((env) => {
-      const state: EnvState = { env, project: new RevisionProject(parseRevisionFile), config: this.lintConfig(env) };
+      const state: EnvState = { env, project: new RevisionProject((p, t) => this.parse(p, t)), config: this.lintConfig(env), lint: new LintState() };
       this.refreshFiles(state);
       return state;
     });
   }
 
+  /** The environments whose graph view is out of date, for `alembicPilot/graphChanged`. */
+  takeGraphChanges(): string[] {
+    const out = [...this.graphChanged];
+    this.graphChanged.clear();
+    return out;
+  }
+
+  private parse(file: string, text: string): RevisionFile {
+    if (!this.openTexts.has(file)) {
+      this.trees.delete(file);
+      return parseRevisionFileIncremental(file, text).file;
+    }
+    const { file: parsed, state } = parseRevisionFileIncremental(file, text, this.trees.get(file));
+    this.trees.set(file, state);
+    return parsed;
+  }
+
   /** Applies the editor's lint settings for one environment's config file. */
   setOverrides(configFile: string, overrides: LintSettingsInput): void {
     this.overrides.set(configFile, overrides);
-    for (const s of this.envs) if (s.env.configFile === configFile) s.config = this.lintConfig(s.env);
+    for (const s of this.envs) {
+      if (s.env.configFile !== configFile) continue;
+      s.config = this.lintConfig(s.env);
+      s.lint.invalidateAll();
+    }
+  }
+
+  /** Gives the SQL rules PostgreSQL's parser once it is loaded; every file is linted again. */
+  setSqlParser(sql: SqlParser): void {
+    this.sql = sql;
+    for (const s of this.envs) s.lint.invalidateAll();
   }
 
   private lintConfig(env: AlembicEnvironment): LintConfig {
@@ -81,6 +129,8 @@ export class WorkspaceModel {
       const text = this.openTexts.get(f);
       if (text !== undefined) state.project.updateFile(f, text);
     }
+    state.lint.invalidateAll();
+    this.graphChanged.add(state.env.configFile);
   }
 
   /** True when the file is a revision file of some environment. */
@@ -94,74 +144,79 @@ export class WorkspaceModel {
     else this.openTexts.set(file, text);
     let touched = false;
     for (const s of this.envs) {
-      if (!s.project.entry(file)) continue;
+      const before = s.project.entry(file);
+      if (!before) continue;
       if (text === undefined) s.project.reloadFile(file);
       else s.project.updateFile(file, text);
+      const after = s.project.entry(file);
+      if (s.lint.fileChanged(file, before, after) || before.header.docstring !== after?.header.docstring) this.graphChanged.add(s.env.configFile);
       touched = true;
     }
+    if (text === undefined) this.trees.delete(file);
     return touched;
   }
 
   /**
-   * The diagnostics to publish: the lint findings of every revision file whose diagnostics
-   * changed since the last call, including an empty list for files whose findings are gone.
-   * Every file is linted on each call because chain rules (unknown parents, heads) depend on
-   * the whole environment; parses are cached by the project, so only rules run again.
+   * The diagnostics to publish: those of every file linted again whose diagnostics changed
+   * since the last call, including an empty list for files whose findings are gone.
    */
   diagnostics(): Map<string, Diagnostic[]> {
-    const all = new Map<string, Diagnostic[]>();
-    for (const s of this.envs) {
-      const options: LintOptions = {
-        settings: s.config.settings,
-        targets: s.config.targets,
-        // The SQL parser is loaded off the activation path and wired in separately; until
-        // then the SQL rules report nothing.
-        sql: undefined,
-        onRuleError: (e: RuleError) =>
-          this.log(`Alembic Pilot rule ${e.rule} failed on ${e.file} and was skipped: ${e.error instanceof Error ? (e.error.stack ?? e.error.message) : String(e.error)}`),
-      };
-      for (const f of lintEnvironment(s.env, s.project, options)) {
-        const list = all.get(f.file) ?? [];
-        list.push(toDiagnostic(f));
-        all.set(f.file, list);
-      }
-    }
+    this.lint();
+    const changed = new Set(this.relinted);
+    this.relinted.clear();
+    for (const file of this.sent.keys()) if (!this.owns(file)) changed.add(file);
     const out = new Map<string, Diagnostic[]>();
-    for (const file of this.sent.keys()) if (!all.has(file)) out.set(file, []);
-    for (const file of out.keys()) this.sent.delete(file);
-    for (const [file, list] of all) {
+    for (const file of changed) {
+      const list = this.findingsOf(file).map((f) => toDiagnostic(f));
       const key = JSON.stringify(list);
-      if (this.sent.get(file) === key) continue;
-      this.sent.set(file, key);
+      if ((this.sent.get(file) ?? '[]') === key) continue;
+      if (list.length === 0) this.sent.delete(file);
+      else this.sent.set(file, key);
       out.set(file, list);
     }
     return out;
   }
 
+  /**
+   * The current findings of a file in every environment it belongs to. Stale files are linted
+   * first; the files linted here are still published by the next `diagnostics()`.
+   */
+  findings(file: string): Finding[] {
+    this.lint();
+    return this.findingsOf(file);
+  }
+
+  /** Lints what is stale and remembers the files whose findings were recomputed. */
+  private lint(): void {
+    for (const s of this.envs) {
+      if (!s.lint.pending) continue;
+      const options: LintOptions = {
+        settings: s.config.settings,
+        targets: s.config.targets,
+        sql: this.sql,
+        onRuleError: (e: RuleError) =>
+          this.log(`Alembic Pilot rule ${e.rule} failed on ${e.file} and was skipped: ${e.error instanceof Error ? (e.error.stack ?? e.error.message) : String(e.error)}`),
+      };
+      for (const f of s.lint.lint(s.env, s.project, options)) this.relinted.add(f);
+    }
+  }
+
+  private findingsOf(file: string): Finding[] {
+    return this.envs.flatMap((s) => [...s.lint.of(file)]);
+  }
+
+  /** The parse of a revision file and its environment, for hover, navigation and the like. */
+  revision(file: string): OpenRevision | undefined {
+    for (const s of this.envs) {
+      const entry = s.project.entry(file);
+      if (entry) return { env: s.env, project: s.project, file: fullParse(entry.header) };
+    }
+    return undefined;
+  }
+
   graph(configFile?: string): GraphEnvironment[] {
     return this.envs
       .filter((s) => configFile === undefined || path.resolve(configFile) === s.env.configFile)
-      .map((s) => {
-        const script = s.project.script;
-        const ordered = script.historyOrder().revisions;
-        return {
-          configFile: s.env.configFile,
-          section: s.env.section,
-          heads: script.getHeads(),
-          bases: script.getBases(),
-          revisions: ordered.map((rev) => ({
-            id: rev.revision,
-            file: rev.path,
-            downRevisions: [...rev.downRevision],
-            dependsOn: [...rev.dependencies],
-            branchLabels: [...rev.branchLabels],
-            message: docMessage(s.project.entry(rev.path)?.header.docstring, pyStrip),
-            isHead: rev.isHead,
-            isBranchPoint: rev.isBranchPoint,
-            isMergePoint: rev.isMergePoint,
-          })),
-          problemCount: s.project.problems().length,
-        };
-      });
+      .map((s) => graphEnvironment(s.env, s.project));
   }
 }
