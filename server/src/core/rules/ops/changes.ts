@@ -34,13 +34,28 @@ export const CONSTRAINT_TYPES: Record<string, string> = {
   create_exclude_constraint: '',
 };
 
-const same = (a: string | undefined, b: string | undefined): boolean => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+// Comparing lengths first keeps the quadratic duplicate check of a long upgrade from
+// lower-casing two strings per pair.
+const same = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && (a === b || (a.length === b.length && a.toLowerCase() === b.toLowerCase()));
 
 /** The changes of an upgrade that are still in place when it returns. */
 export function upgradeChanges(fn: MigrationFunction): Change[] {
   let changes: Change[] = [];
+  // Changes by kind and lower-cased name, so that the duplicate check of a long upgrade is not
+  // quadratic. Drops and renames edit `changes` in place and drop the index; it is rebuilt.
+  let index: Map<string, Change[]> | undefined;
+  const keyOf = (c: Change): string => `${c.kind}\0${c.name.toLowerCase()}`;
   const add = (c: Change): void => {
-    if (!changes.some((x) => x.kind === c.kind && same(x.name, c.name) && (x.table === undefined || c.table === undefined || same(x.table, c.table)))) changes.push(c);
+    if (!index) {
+      index = new Map();
+      for (const x of changes) index.set(keyOf(x), [...(index.get(keyOf(x)) ?? []), x]);
+    }
+    const key = keyOf(c);
+    const existing = index.get(key) ?? [];
+    if (existing.some((x) => x.table === undefined || c.table === undefined || same(x.table, c.table))) return;
+    changes.push(c);
+    index.set(key, [...existing, c]);
   };
   for (const call of fn.opCalls) {
     const table = tableOf(call);
@@ -67,6 +82,7 @@ export function upgradeChanges(fn: MigrationFunction): Change[] {
         if (from === undefined || to === undefined) break;
         const created = changes.filter((c) => (c.kind === 'table' && same(c.name, from)) || same(c.table, from));
         // A table created by this same upgrade only needs dropping under its new name.
+        index = undefined;
         if (created.some((c) => c.kind === 'table')) {
           for (const c of created) {
             if (c.kind === 'table') c.name = to;
@@ -81,25 +97,30 @@ export function upgradeChanges(fn: MigrationFunction): Change[] {
         const to = typeof renamed?.value === 'string' ? renamed.value : undefined;
         if (from === undefined || to === undefined || table === undefined) break;
         const added = changes.find((c) => c.kind === 'column' && same(c.table, table) && same(c.name, from));
+        index = undefined;
         if (added) added.name = to;
         else add({ kind: 'column-rename', name: to, from, table, call });
         break;
       }
       case 'drop_table':
+        index = undefined;
         if (table !== undefined) changes = changes.filter((c) => !(c.kind === 'table' && same(c.name, table)) && !same(c.table, table));
         break;
       case 'drop_column': {
         const name = nameOf(call, 'column_name');
+        index = undefined;
         changes = changes.filter((c) => !(c.kind === 'column' && same(c.table, table) && same(c.name, name)));
         break;
       }
       case 'drop_index': {
         const name = nameOf(call, 'index_name');
+        index = undefined;
         changes = changes.filter((c) => !(c.kind === 'index' && same(c.name, name)));
         break;
       }
       case 'drop_constraint': {
         const name = nameOf(call, 'constraint_name');
+        index = undefined;
         changes = changes.filter((c) => !(c.kind === 'constraint' && same(c.name, name)));
         break;
       }
