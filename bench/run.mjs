@@ -11,7 +11,7 @@
 //   BENCH_PROFILE=1       always write and summarize a CPU profile of the CLI (by default only
 //                         when it misses a target)
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,10 +20,10 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { ensureHistory } from './history.mjs';
 import { summarizeProfile, formatSummary } from './profileSummary.mjs';
+import { formatMs, formatRss, median, writeDocs } from './report.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const builtCli = path.join(repo, 'dist', 'cli.js');
-const docsFile = path.join(repo, 'docs', 'BENCHMARKS.md');
 
 const TARGET_SPEEDUP_VS_ALEMBIC = 20;
 const TARGET_RATIO_VS_CAT = 3;
@@ -118,23 +118,6 @@ function cliRssInProcess(dir) {
   return Number(result.stdout.trim());
 }
 
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** @param {number} ms */
-function formatMs(ms) {
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
-}
-
-/** @param {number | undefined} kib */
-function formatRss(kib) {
-  return kib === undefined ? 'n/a' : `${(kib / 1024).toFixed(0)} MiB`;
-}
-
 /**
  * The Python interpreter of the test harness venv (Alembic 1.20), reusing the harness's own
  * code so that the benchmark and the tests always run the same Alembic. The helper is
@@ -195,39 +178,6 @@ function profileCli(dir) {
   if (!file) throw new Error('node --cpu-prof wrote no profile.');
   const summary = summarizeProfile(JSON.parse(readFileSync(path.join(profDir, file), 'utf8')));
   return formatSummary(summary, 15);
-}
-
-/**
- * Replaces this size's section of docs/BENCHMARKS.md (between its markers) or appends it,
- * so that reruns update the numbers and runs of other sizes keep theirs.
- * @param {number} revisions
- * @param {string} section
- */
-function writeDocs(revisions, section) {
-  const start = `<!-- bench:${revisions}:start -->`;
-  const end = `<!-- bench:${revisions}:end -->`;
-  const block = `${start}\n${section.trim()}\n${end}`;
-  let text = existsSync(docsFile)
-    ? readFileSync(docsFile, 'utf8')
-    : `# Benchmarks
-
-\`npm run bench\` builds the CLI, generates a large deterministic Alembic history (see
-\`bench/history.mjs\`) in the system's temporary folder, and compares
-\`alembic-pilot graph --json\` with the real \`alembic heads\` (Alembic 1.20, from the test
-harness's virtualenv) and with \`cat\` of the same revision files. All times are wall-clock
-times of separate processes with a warm page cache (every command runs once untimed first;
-the Alembic runs without bytecode cache come last and find the files already cached).
-Each section below is rewritten by the next run of the same size; \`BENCH_REVISIONS=N\` runs a
-smaller history, and \`BENCH_WRITE_DOCS=0\` leaves this file alone.
-`;
-  const startAt = text.indexOf(start);
-  const endAt = text.indexOf(end);
-  if (startAt >= 0 && endAt > startAt) {
-    text = text.slice(0, startAt) + block + text.slice(endAt + end.length);
-  } else {
-    text = `${text.trimEnd()}\n\n${block}\n`;
-  }
-  writeFileSync(docsFile, text);
 }
 
 const GNU_TIME = '/usr/bin/time';
@@ -441,7 +391,7 @@ ${targets}
   }
   if (writeToDocs) {
     writeDocs(revisions, section);
-    console.log(`Wrote ${path.relative(repo, docsFile)}.`);
+    console.log('Wrote docs/BENCHMARKS.md.');
   }
   if (!correct) {
     console.error('The CLI and Alembic disagree; the timings above measure a wrong answer.');

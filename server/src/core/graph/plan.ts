@@ -138,7 +138,7 @@ export class Planner extends Resolver {
       for (const r of active) if (!rootAncestors.has(r)) downgrade.add(r);
     }
     if (targetRevision !== null && downgrade.size === 0 && !heads.includes(targetRevision)) {
-      throw new RangeNotAncestorError('Nothing to drop', identForMessage(upper));
+      throw new RangeNotAncestorError('Nothing to drop', upper);
     }
     return [downgrade, heads];
   }
@@ -163,7 +163,7 @@ export class Planner extends Resolver {
     const required = new Set<Revision>([...this.ancestorsChecked(targets), ...targets]);
     let currentRevisions: RevOrBase[] = this.getRevisions(lower);
     if (!implicitBase && currentRevisions.some((r) => r !== null && !required.has(r as Revision))) {
-      throw new RangeNotAncestorError(identForMessage(lower), identForMessage(upper));
+      throw new RangeNotAncestorError(lower, upper);
     }
     if (currentRevisions.length > 0 && currentRevisions[0] === null) {
       const [, rev] = this.parseDowngradeTarget(upper, lower, assertRelativeLength);
@@ -234,8 +234,4 @@ export class Planner extends Resolver {
 function toTuple(x: Ident): string[] {
   if (x === null) return [];
   return typeof x === 'string' ? [x] : [...x];
-}
-
-function identForMessage(x: Ident): string | readonly string[] | null {
-  return x;
 }

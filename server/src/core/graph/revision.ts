@@ -126,7 +126,9 @@ export class RangeNotAncestorError extends RevisionError {
     readonly lower: string | readonly string[] | null,
     readonly upper: string | readonly string[] | null,
   ) {
-    super(`Revision ${pyStr(lower) || 'base'} is not an ancestor of revision ${pyStr(upper) || 'base'}`);
+    // Python's `lower or "base"`: None, '' and () all read as base.
+    const orBase = (v: string | readonly string[] | null): string => (v === null || v.length === 0 ? 'base' : pyFormat(v));
+    super(`Revision ${orBase(lower)} is not an ancestor of revision ${orBase(upper)}`);
   }
 }
 
@@ -148,9 +150,9 @@ export class ResolutionError extends RevisionError {
   }
 }
 
-function pyStr(v: string | readonly string[] | null): string {
-  if (v === null) return '';
+/** How Python's `"%s" % v` shows a revision identifier: a string, None, or a tuple of strings. */
+export function pyFormat(v: string | readonly string[] | null): string {
+  if (v === null) return 'None';
   if (typeof v === 'string') return v;
-  if (v.length === 0) return '';
   return `(${v.map((x) => `'${x}'`).join(', ')}${v.length === 1 ? ',' : ''})`;
 }

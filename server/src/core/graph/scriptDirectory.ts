@@ -1,4 +1,4 @@
-import { MultipleHeads, RangeNotAncestorError, ResolutionError, Revision, RevisionError } from './revision';
+import { MultipleHeads, RangeNotAncestorError, ResolutionError, Revision, RevisionError, pyFormat } from './revision';
 import { Planner } from './plan';
 import { RevisionMap } from './revisionMap';
 
@@ -26,8 +26,8 @@ function catchRevisionErrors<T>(opts: CatchOptions, fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof RangeNotAncestorError) {
-      const start = opts.start ?? fmt(e.lower);
-      const end = opts.end ?? fmt(e.upper);
+      const start = opts.start ?? pyFormat(e.lower);
+      const end = opts.end ?? pyFormat(e.upper);
       const template = opts.ancestor ?? 'Requested range %(start)s:%(end)s does not refer to ancestor/descendant revisions along the same branch';
       throw new CommandError(template.replace('%(start)s', start).replace('%(end)s', end));
     }
@@ -42,12 +42,6 @@ function catchRevisionErrors<T>(opts: CatchOptions, fn: () => T): T {
     if (e instanceof RevisionError) throw new CommandError(e.message);
     throw e;
   }
-}
-
-function fmt(v: string | readonly string[] | null): string {
-  if (v === null) return 'None';
-  if (typeof v === 'string') return v;
-  return `(${v.map((x) => `'${x}'`).join(', ')}${v.length === 1 ? ',' : ''})`;
 }
 
 export class ScriptDirectory {

@@ -1,3 +1,5 @@
+import { LineIndex } from '../parse/positions';
+import { findStringLiteralEnd } from '../parse/literals';
 import type { Position, Range } from '../types';
 import { isRuleId } from './ruleIds';
 import type { Finding, Report, RuleId, TextEdit } from './types';
@@ -47,20 +49,11 @@ const SHAPE = /^#\s*alembic-pilot\s*:\s*(ignore-file|ignore)(?![\w-])\s*(\[[^\]]
 export function readSuppressionComments(text: string): { comments: SuppressionComment[]; malformed: MalformedComment[] } {
   // Most files have no directive at all; finding that out needs no tokenizing.
   if (!text.includes('alembic-pilot')) return { comments: [], malformed: [] };
-  const starts = lineStarts(text);
-  const at = (offset: number): Position => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo, character: offset - starts[lo]! };
-  };
+  const lines = new LineIndex(text);
+  const at = (offset: number): Position => lines.positionAt(offset);
   const all = findComments(text);
   const standalone = new Set<number>();
-  for (const c of all) if (text.slice(starts[at(c.start).line]!, c.start).trim() === '') standalone.add(at(c.start).line);
+  for (const c of all) if (text.slice(lines.lineStart(at(c.start).line), c.start).trim() === '') standalone.add(at(c.start).line);
 
   const comments: SuppressionComment[] = [];
   const malformed: MalformedComment[] = [];
@@ -80,8 +73,8 @@ export function readSuppressionComments(text: string): { comments: SuppressionCo
       target = line + 1;
       while (standalone.has(target)) target++;
     }
-    const lineStart = starts[line]!;
-    const lineEnd = line + 1 < starts.length ? starts[line + 1]! : text.length;
+    const lineStart = lines.lineStart(line);
+    const lineEnd = line + 1 < lines.lineCount ? lines.lineStart(line + 1) : text.length;
     let codeEnd = c.start;
     while (codeEnd > lineStart && (text[codeEnd - 1] === ' ' || text[codeEnd - 1] === '\t')) codeEnd--;
     const removal = alone ? { start: at(lineStart), end: at(lineEnd) } : { start: at(codeEnd), end: at(c.end) };
@@ -187,19 +180,6 @@ function removeId(file: string, c: SuppressionComment, id: SuppressedId): Report
   };
 }
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 10) starts.push(i + 1);
-    else if (ch === 13) {
-      if (text.charCodeAt(i + 1) === 10) i++;
-      starts.push(i + 1);
-    }
-  }
-  return starts;
-}
-
 /** The `#` comments of Python source as [start, end) offsets, skipping string literals. */
 function findComments(text: string): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
@@ -213,18 +193,15 @@ function findComments(text: string): { start: number; end: number }[] {
       out.push({ start: i, end });
       i = end;
     } else if (ch === '"' || ch === "'") {
-      const triple = text.startsWith(ch.repeat(3), i);
-      const close = triple ? ch.repeat(3) : ch;
-      let j = i + close.length;
-      while (j < n) {
-        if (text[j] === '\\') j += 2;
-        else if (text.startsWith(close, j)) {
-          j += close.length;
-          break;
-        } else if (!triple && (text[j] === '\n' || text[j] === '\r')) break;
-        else j++;
+      const end = findStringLiteralEnd(text, i);
+      if (end >= 0) i = end;
+      else if (text.startsWith(ch.repeat(3), i)) i = n;
+      else {
+        // An unclosed one-line string ends at the line break; comments may follow on later lines.
+        let j = i + 1;
+        while (j < n && text[j] !== '\n' && text[j] !== '\r') j++;
+        i = j;
       }
-      i = j;
     } else i++;
   }
   return out;
