@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { applyTextEdits } from '../../server/src/cli/lintFix';
 import { parseRevisionFile } from '../../server/src/core/parse';
 import { concurrentlyInTransaction } from '../../server/src/core/rules/concurrently-in-transaction';
 import { nonIdempotentDdl } from '../../server/src/core/rules/non-idempotent-ddl';
@@ -8,8 +9,9 @@ import { createDatabase, dropDatabase, withClient } from '../helpers/postgres';
 
 /**
  * The rules' verdicts checked against PostgreSQL itself: SQL that non-idempotent-ddl flags
- * must fail the second time it runs, and SQL it accepts must run twice. Each case runs in a
- * transaction that is rolled back, so the cases do not see each other's objects.
+ * must fail the second time it runs, and SQL it accepts must run twice; the SQL its DO-block
+ * fix writes must run twice too. Each case runs in a transaction that is rolled back, so the
+ * cases do not see each other's objects.
  */
 
 const DB = 'alembic_pilot_sql_rules';
@@ -32,9 +34,13 @@ const SETUP = `
   CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 `;
 
-/** What `rule` reports for `op.execute(<statement>)`, checked directly on a RuleContext. */
-function findings(rule: Rule, statement: string): Report[] {
-  const text = `from alembic import op\n\ndef upgrade():\n    op.execute(${JSON.stringify(statement)})\n`;
+/** The revision file text of `op.execute(<literal>)`. */
+function executing(literal: string): string {
+  return `from alembic import op\n\ndef upgrade():\n    op.execute(${literal})\n`;
+}
+
+/** What `rule` reports for a revision file, checked directly on a RuleContext. */
+function reportsFor(rule: Rule, text: string): Report[] {
   const reports: Report[] = [];
   const ctx: Pick<RuleContext, 'file' | 'targets' | 'sql' | 'report'> = {
     file: parseRevisionFile('/m/versions/x.py', text),
@@ -44,6 +50,11 @@ function findings(rule: Rule, statement: string): Report[] {
   };
   rule.check(ctx as RuleContext);
   return reports;
+}
+
+/** What `rule` reports for `op.execute(<statement>)`. */
+function findings(rule: Rule, statement: string): Report[] {
+  return reportsFor(rule, executing(JSON.stringify(statement)));
 }
 
 /** Whether `statement` fails on its second run, after a first run that must succeed. */
@@ -99,6 +110,9 @@ const CASES = [
   "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN CREATE TYPE mood AS ENUM ('a'); END IF; END $$",
   "DROP TYPE IF EXISTS mood; CREATE TYPE mood AS ENUM ('a')",
   'DO $$ BEGIN ALTER TABLE t ADD CONSTRAINT u_id UNIQUE (id); EXCEPTION WHEN duplicate_table THEN NULL; END $$',
+  'ALTER TABLE t ADD CONSTRAINT u_id UNIQUE (id)',
+  'ALTER TABLE t ADD PRIMARY KEY (id)',
+  'DO $$ BEGIN ALTER TABLE t ADD PRIMARY KEY (id); EXCEPTION WHEN invalid_table_definition THEN NULL; END $$',
 ];
 
 describe('non-idempotent-ddl agrees with PostgreSQL', () => {
@@ -138,5 +152,66 @@ describe('concurrently-in-transaction agrees with PostgreSQL', () => {
 
   it('inside a DO block it fails even in autocommit', async () => {
     expect(await fails('DO $$ BEGIN CREATE INDEX CONCURRENTLY ix_ci_a ON ci (a); END $$', false)).toBe(true);
+  });
+});
+
+describe('the DO-block fix of non-idempotent-ddl runs twice on PostgreSQL', () => {
+  /**
+   * The SQL that op.execute receives after the fix is applied to `literal`: the finding must
+   * have the fix, and the fixed file must have no finding left.
+   */
+  function fixedSql(literal: string): string {
+    const text = executing(literal);
+    const reports = reportsFor(nonIdempotentDdl, text);
+    expect(reports.length).toBeGreaterThan(0);
+    const fix = reports[0]!.fixes?.find((f) => f.title.startsWith('Wrap in a DO block'));
+    expect(fix, 'the DO-block fix').toBeDefined();
+    const after = applyTextEdits(text, fix!.edits.flatMap((e) => e.edits));
+    expect(reportsFor(nonIdempotentDdl, after)).toEqual([]);
+    return parseRevisionFile('/m/versions/x.py', after).functions[0]!.sql[0]!.text;
+  }
+
+  /**
+   * Runs `wrapped` twice, which must succeed, then `original` once more, which must fail
+   * because the first run did create the object (a handler that swallowed a real error would
+   * leave nothing behind).
+   */
+  async function runTwice(wrapped: string, original: string): Promise<void> {
+    await withClient(url, async (client) => {
+      await client.query('BEGIN');
+      try {
+        await client.query(SETUP);
+        await client.query(wrapped);
+        await client.query(wrapped);
+        await client.query('SAVEPOINT original');
+        await expect(client.query(original)).rejects.toThrow();
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+  }
+
+  const STATEMENTS = [
+    "CREATE TYPE mood AS ENUM ('happy', 'sad')",
+    'CREATE TYPE pair AS (a int, b int)',
+    'CREATE TYPE float_range AS RANGE (subtype = float8)',
+    'CREATE DOMAIN email AS text CHECK (VALUE LIKE $$%@%$$)',
+    'ALTER TABLE t ADD CONSTRAINT t_user_fk FOREIGN KEY (id) REFERENCES users (id)',
+    'ALTER TABLE t ADD CONSTRAINT c_positive CHECK (c > 0)',
+    'ALTER TABLE t ADD CONSTRAINT t_c_key UNIQUE (c)',
+    'ALTER TABLE t ADD CONSTRAINT t_c_excl EXCLUDE (c WITH =)',
+    'ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id)',
+    'ALTER TABLE t ADD PRIMARY KEY (id)',
+    'ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id), ADD CONSTRAINT t_c_key UNIQUE (c), ADD CONSTRAINT c_positive CHECK (c > 0)',
+  ];
+
+  it.each(STATEMENTS)('one line: %s', async (statement) => {
+    await runTwice(fixedSql(JSON.stringify(statement)), statement);
+  });
+
+  it.each(STATEMENTS)('lines of a triple-quoted string: %s', async (statement) => {
+    const wrapped = fixedSql(`"""\n        ${statement};\n    """`);
+    expect(wrapped).toContain('\n        EXCEPTION\n');
+    await runTwice(wrapped, statement);
   });
 });

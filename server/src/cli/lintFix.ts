@@ -5,8 +5,9 @@ import type { Finding, Fix, RuleId, TextEdit } from '../core/rules/types';
 
 /**
  * `lint --fix`: applies the idempotency guards the rules offer (`IF NOT EXISTS`,
- * `if_not_exists=True` and the like) to the files in place. Other fixes, such as creating a
- * merge revision, change the history rather than one statement, so they stay editor actions.
+ * `if_not_exists=True`, a DO block that ignores the duplicate, and the like) to the files in
+ * place. Other fixes, such as creating a merge revision, change the history rather than one
+ * statement, so they stay editor actions.
  */
 
 export const FIXABLE_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['non-idempotent-ddl', 'non-idempotent-op']);
@@ -28,6 +29,10 @@ const BOM = '\uFEFF';
 function chosenFix(finding: Finding): Fix | undefined {
   const fixes = (finding.fixes ?? []).filter((f) => !f.creates?.length);
   return fixes.find((f) => f.isPreferred) ?? fixes[0];
+}
+
+function same(a: OffsetEdit, b: OffsetEdit): boolean {
+  return a.start === b.start && a.end === b.end && a.newText === b.newText;
 }
 
 function overlaps(a: OffsetEdit, b: OffsetEdit): boolean {
@@ -66,7 +71,9 @@ class FileTexts {
 /**
  * Applies the chosen fix of every fixable finding. A fix whose edits overlap an edit already
  * accepted for the same file is skipped as a whole, so a file never gets half a fix; running
- * `--fix` again picks it up once the first one is in place.
+ * `--fix` again picks it up once the first one is in place. A fix whose edits were all
+ * accepted already (two findings in one statement, both fixed by wrapping the statement in a
+ * DO block) is applied once and listed for each finding.
  */
 export function applyFixes(findings: readonly Finding[]): FixOutcome {
   const outcome: FixOutcome = { applied: [], skipped: [] };
@@ -92,6 +99,7 @@ export function applyFixes(findings: readonly Finding[]): FixOutcome {
         newText: e.newText,
       }));
       const taken = accepted.get(file)?.offsets ?? [];
+      if (offsets.every((o) => taken.some((t2) => same(o, t2)))) continue;
       if (offsets.some((o) => taken.some((t2) => overlaps(o, t2)))) {
         reason = 'it overlaps another fix; run --fix again to apply it';
         break;

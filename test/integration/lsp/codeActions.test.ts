@@ -81,6 +81,21 @@ describe('code actions', () => {
     expect(codes(client.diagnostics(uri))).toEqual(before);
   });
 
+  it('wraps a CREATE TYPE, which has no IF NOT EXISTS, in a DO block', async () => {
+    const uri = client.uri('alembic/versions/2025_03_10_1100-9b2c41e7d05f_create_analytics_schema.py');
+    await client.open(uri);
+    await eventually('the published diagnostics', () => client.diagnostics(uri));
+    const before = codes(client.diagnostics(uri));
+    await client.replace(uri, 'def upgrade() -> None:\n', 'def upgrade() -> None:\n    op.execute("CREATE TYPE analytics.mood AS ENUM (\'calm\')")\n');
+    const d = await eventually('the CREATE TYPE diagnostic', () => client.diagnostics(uri)?.find((x) => x.code === 'non-idempotent-ddl' && String(x.message).includes('analytics.mood')));
+    const fix = (await actionsFor(uri, d)).find((a) => a.title === 'Wrap in a DO block that ignores duplicate_object')!;
+    expect(fix.isPreferred).toBe(true);
+    await client.apply(fix.edit!);
+    await eventually('the finding to go', () => (client.diagnostics(uri)?.some((x) => String(x.message).includes('analytics.mood')) ? undefined : true));
+    expect(client.text(uri)).toContain(`op.execute("DO $$ BEGIN CREATE TYPE analytics.mood AS ENUM ('calm'); EXCEPTION WHEN duplicate_object THEN NULL; END $$")`);
+    expect(codes(client.diagnostics(uri))).toEqual(before);
+  });
+
   it('answers only for quick fixes when the client asks for another kind', async () => {
     const uri = client.uri(MERGE);
     const result = await client.conn.sendRequest(CodeActionRequest.method, {

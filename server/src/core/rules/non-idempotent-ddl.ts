@@ -1,6 +1,6 @@
 import type { SqlString } from '../parse/types';
-import { analyzeSql, qualifiedName, rangeVarName, type AnalyzedStatement } from '../sql/analyze';
-import { sqlInsertion, sqlRange } from '../sql/edits';
+import { analyzeSql, qualifiedName, rangeVarName, type AnalyzedSql, type AnalyzedStatement } from '../sql/analyze';
+import { sqlInsertion, sqlRange, wrapInDoBlock } from '../sql/edits';
 import { isRecord } from '../sql/parser';
 import type { Fix, Rule, RuleContext } from './types';
 
@@ -9,7 +9,8 @@ import type { Fix, Rule, RuleContext } from './types';
  * database without transactional DDL for that statement, when a revision is stamped back and
  * upgraded again, or when the same SQL also ran by hand. Statements guarded by IF [NOT] EXISTS,
  * OR REPLACE, a DO block that catches the duplicate or tests the catalog, or an earlier
- * `DROP ... IF EXISTS` of the same object in the same string are fine.
+ * `DROP ... IF EXISTS` of the same object in the same string are fine. The fixes add the
+ * missing keyword, or, where PostgreSQL has none, wrap the statement in such a DO block.
  */
 export const nonIdempotentDdl: Rule = {
   id: 'non-idempotent-ddl',
@@ -23,7 +24,7 @@ export const nonIdempotentDdl: Rule = {
       for (const s of fn.sql) {
         const dropped = new Set<string>();
         const analyzed = analyzeSql(parser, s);
-        for (const st of analyzed.statements) checkStatement(ctx, s, analyzed.prepared, st, dropped);
+        for (const st of analyzed.statements) checkStatement(ctx, analyzed, st, dropped);
       }
     }
   },
@@ -37,6 +38,12 @@ interface Missing {
   key?: string;
   creates: boolean;
   insert?: { after: RegExp; text: string };
+  /**
+   * For a statement without a guard keyword: the conditions PostgreSQL raises when it runs
+   * again (checked on PostgreSQL by test/integration/nonIdempotentDdl.postgres.test.ts). A DO
+   * block ignoring them is the guard, and the fix writes one.
+   */
+  raises?: readonly string[];
 }
 
 const CREATE_PATTERNS: Record<string, RegExp> = {
@@ -50,22 +57,46 @@ const CREATE_PATTERNS: Record<string, RegExp> = {
 const DROP_PATTERN = /^DROP\s+(?:MATERIALIZED\s+VIEW|FOREIGN\s+TABLE|FOREIGN\s+DATA\s+WRAPPER|TEXT\s+SEARCH\s+\w+|EVENT\s+TRIGGER|ACCESS\s+METHOD|\w+)\s+(?:CONCURRENTLY\s+)?/i;
 const OR_REPLACE = { after: /^CREATE\s+/i, text: 'OR REPLACE ' };
 
-const TYPE_HELP = 'PostgreSQL has no IF NOT EXISTS here: wrap the statement in DO $$ BEGIN ... EXCEPTION WHEN duplicate_object THEN NULL; END $$, or test the catalog first.';
+/** The advice for a statement PostgreSQL has no IF NOT EXISTS for; `raises` is undefined when a DO block cannot tell a re-run from a real error. */
+function noGuardHelp(raises: readonly string[] | undefined): string {
+  const wrap = raises ? `wrap the statement in DO $$ BEGIN ... EXCEPTION WHEN ${raises.join(' OR ')} THEN NULL; END $$, or ` : '';
+  return `PostgreSQL has no IF NOT EXISTS here: ${wrap}test the catalog first.`;
+}
 
-function checkStatement(ctx: RuleContext, s: SqlString, prepared: string, st: AnalyzedStatement, dropped: Set<string>): void {
-  for (const m of missingGuards(st, ctx.targets.postgresVersion, dropped)) {
-    if (m.key !== undefined && dropped.has(m.key)) continue;
-    if (st.dynamic || guardedByDo(st, m.creates)) continue;
-    const fix = m.insert ? insertionFix(ctx, s, prepared, st, m.insert) : undefined;
+const DUPLICATE_OBJECT: readonly string[] = ['duplicate_object'];
+
+function checkStatement(ctx: RuleContext, sql: AnalyzedSql, st: AnalyzedStatement, dropped: Set<string>): void {
+  const s = sql.source;
+  // missingGuards records every DROP ... IF EXISTS in `dropped`, which counts in a dynamic statement too.
+  const guards = missingGuards(st, ctx.targets.postgresVersion, dropped);
+  if (st.dynamic) return;
+  const missing = guards.filter((m) => !(m.key !== undefined && dropped.has(m.key)) && !guardedByDo(st, m));
+  // The DO block guards the whole statement, so it is offered only when all the statement
+  // lacks is what the block ignores: an ADD COLUMN next to the ADD CONSTRAINT would raise
+  // duplicate_column, and ignoring that too would skip the constraint whenever the column exists.
+  const raises = missing.every((m) => m.raises) ? [...new Set(missing.flatMap((m) => m.raises ?? []))].sort() : [];
+  for (const m of missing) {
+    const fix = m.insert ? insertionFix(ctx, s, sql.prepared, st, m.insert) : m.raises ? doBlockFix(ctx, sql, st, raises) : undefined;
     ctx.report({ range: sqlRange(s, st.start, st.end), message: m.message, help: m.help, ...(fix ? { fixes: [fix] } : {}) });
   }
 }
 
-function guardedByDo(st: AnalyzedStatement, creates: boolean): boolean {
+function guardedByDo(st: AnalyzedStatement, m: Missing): boolean {
   if (!st.inDo) return false;
-  if (st.inDo.catalogCheck || st.inDo.caught.has('others')) return true;
-  const prefix = creates ? 'duplicate_' : 'undefined_';
-  return [...st.inDo.caught].some((c) => c.startsWith(prefix));
+  const caught = st.inDo.caught;
+  if (st.inDo.catalogCheck || caught.has('others')) return true;
+  if (m.raises?.some((c) => caught.has(c))) return true;
+  const prefix = m.creates ? 'duplicate_' : 'undefined_';
+  return [...caught].some((c) => c.startsWith(prefix));
+}
+
+/** Wraps the statement in a DO block ignoring `raises`; never one already inside a DO block. */
+function doBlockFix(ctx: RuleContext, sql: AnalyzedSql, st: AnalyzedStatement, raises: readonly string[]): Fix | undefined {
+  if (st.inDo || raises.length === 0) return undefined;
+  const edit = wrapInDoBlock(ctx.file, sql, st.start, st.end, raises);
+  if (!edit) return undefined;
+  const names = raises.length === 1 ? raises[0] : `${raises.slice(0, -1).join(', ')} and ${raises[raises.length - 1]}`;
+  return { title: `Wrap in a DO block that ignores ${names}`, edits: [{ file: ctx.file.path, edits: [edit] }], isPreferred: true };
 }
 
 function insertionFix(ctx: RuleContext, s: SqlString, prepared: string, st: AnalyzedStatement, insert: { after: RegExp; text: string }): Fix | undefined {
@@ -91,11 +122,13 @@ function missingGuards(st: AnalyzedStatement, postgresVersion: number, dropped: 
     creates: true,
     insert: OR_REPLACE,
   });
+  // CREATE TYPE (of any kind) and CREATE DOMAIN raise 42710 duplicate_object.
   const unguarded = (what: string, name: string | undefined, objectType: string): Missing => ({
     message: `\`${what}${name ? ` ${name}` : ''}\` fails when it already exists, so running this migration again breaks.`,
-    help: TYPE_HELP,
+    help: noGuardHelp(DUPLICATE_OBJECT),
     key: name ? `${objectType}:${name.toLowerCase()}` : undefined,
     creates: true,
+    raises: DUPLICATE_OBJECT,
   });
   switch (st.kind) {
     case 'CreateStmt':
@@ -223,13 +256,36 @@ function alterTableGuards(st: AnalyzedStatement, dropped: Set<string>): Missing[
       // An unnamed CHECK, UNIQUE or FOREIGN KEY gets a fresh generated name each time; only a
       // named constraint or a second primary key collides.
       if (!name && con.contype !== 'CONSTR_PRIMARY') continue;
+      const raises = constraintRaises(con);
       found.push({
         message: `\`ADD CONSTRAINT${name ? ` ${name}` : ' PRIMARY KEY'}\` fails when it already exists on ${table}, so running this migration again breaks.`,
-        help: `${TYPE_HELP} An earlier DROP CONSTRAINT IF EXISTS works too.`,
+        help: `${noGuardHelp(raises)} An earlier DROP CONSTRAINT IF EXISTS works too.`,
         key: name ? `constraint:${table}.${name.toLowerCase()}` : undefined,
         creates: true,
+        ...(raises ? { raises } : {}),
       });
     }
   }
   return found;
+}
+
+/**
+ * What `ADD CONSTRAINT` raises when it runs again, as PostgreSQL 15 reports it: a second
+ * primary key is 42P16 invalid_table_definition ("multiple primary keys"), a UNIQUE or
+ * EXCLUDE constraint first collides on the name of its index, 42P07 duplicate_table, and the
+ * others on the constraint name, 42710 duplicate_object. `USING INDEX` renames the index, so
+ * a re-run reports the index missing (undefined_object), which a first run with a mistyped
+ * index name reports too: no condition tells them apart.
+ */
+function constraintRaises(con: Record<string, unknown>): readonly string[] | undefined {
+  if (typeof con.indexname === 'string') return undefined;
+  switch (con.contype) {
+    case 'CONSTR_PRIMARY':
+      return ['invalid_table_definition'];
+    case 'CONSTR_UNIQUE':
+    case 'CONSTR_EXCLUSION':
+      return ['duplicate_table'];
+    default:
+      return DUPLICATE_OBJECT;
+  }
 }

@@ -82,8 +82,10 @@ describe('non-idempotent-ddl fixes', () => {
     expect(fixed(nonIdempotentDdl, ['    op.execute("CREATE TABLE " "users (id int)")'])).toEqual([undefined]);
   });
 
-  it('offers no fix for CREATE TYPE, which has no IF NOT EXISTS', () => {
-    expect(fixed(nonIdempotentDdl, ['    op.execute("CREATE TYPE mood AS ENUM (\'ok\')")'])).toEqual([undefined]);
+  it('wraps CREATE TYPE, which has no IF NOT EXISTS, in a DO block (more in doBlockFix.test.ts)', () => {
+    expect(fixed(nonIdempotentDdl, ['    op.execute("CREATE TYPE mood AS ENUM (\'ok\')")'])).toEqual([
+      '    op.execute("DO $$ BEGIN CREATE TYPE mood AS ENUM (\'ok\'); EXCEPTION WHEN duplicate_object THEN NULL; END $$")',
+    ]);
   });
 });
 
