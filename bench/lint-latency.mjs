@@ -10,6 +10,9 @@
 //   BENCH_LINT_EDITS=N      edits per series (default 200)
 //   BENCH_LINT_OFF=a,b      rules the bench's client switches off through alembicPilot.rules,
 //                           to see what the other rules cost
+//   BENCH_LINT_SERVER=file  the server bundle to run instead of dist/server.js, to compare two
+//                           builds on the same machine at the same time
+//   BENCH_SERVER_PROFILE=dir  write a CPU profile of the server there (see bench/profileSummary.mjs)
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,6 +32,7 @@ const EDITS = Number(process.env.BENCH_LINT_EDITS ?? 200);
 const LINES = 2000;
 const TARGET_P95_MS = 20;
 const OFF = (process.env.BENCH_LINT_OFF ?? '').split(',').filter(Boolean);
+const SERVER = path.resolve(process.env.BENCH_LINT_SERVER ?? path.join(repo, 'dist', 'server.js'));
 
 /**
  * A 2,000-line migration of the usual kind: columns, indexes and data fixes in upgrade(), the
@@ -84,7 +88,7 @@ async function main() {
     writeFileSync(file, text);
     const uri = pathToFileURL(file).toString();
 
-    const server = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : []), path.join(repo, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const server = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : []), SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const conn = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
     /** @type {((diagnostics: { code?: string | number }[]) => void) | undefined} */
     let onDiagnostics;
@@ -158,6 +162,7 @@ async function main() {
     await exited;
     conn.dispose();
 
+    console.log(`Server: ${path.relative(repo, SERVER) || SERVER}`);
     console.log(`History: ${REVISIONS} revisions + one ${lines.length}-line head revision; ${EDITS} edits per series.`);
     console.log(`SQL parser load (server log): ${sqlLoadMs} ms`);
     console.log(`Rules switched off: ${OFF.join(', ') || 'none'}`);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver/node';
 import { type AlembicEnvironment, discoverEnvironments, listRevisionFiles } from '../core/config';
-import { parseRevisionFileIncremental, type ParseState, type RevisionFile } from '../core/parse';
+import { parseRevisionFile, parseRevisionFileIncremental, type ParseState, type RevisionFile } from '../core/parse';
 import { RevisionProject } from '../core/project/revisionProject';
 import { loadLintConfig, type LintConfig, type LintSettingsInput } from '../core/rules/config';
 import { fullParse, type LintOptions, type RuleError } from '../core/rules/runner';
@@ -40,17 +40,23 @@ export class WorkspaceModel {
   private envs: EnvState[] = [];
   private readonly openTexts = new Map<string, string>();
   /**
-   * The last parse tree of each open file, so that the next keystroke re-parses only around
-   * the edit. Closed files are parsed from scratch and keep no tree, which would cost memory
-   * for every file of a long history.
+   * The last parse of each open file (its tree and what its statements yielded), so that the
+   * next keystroke re-parses and re-extracts only around the edit. Closed files are parsed
+   * from scratch and keep nothing, which would cost memory for every file of a long history.
    */
-  private readonly trees = new Map<string, ParseState>();
+  private readonly parses = new Map<string, ParseState>();
   /** Settings from the editor per config file; they override pyproject.toml. */
   private readonly overrides = new Map<string, LintSettingsInput>();
   /** What was last published per file, so that only changed diagnostics are sent again. */
   private readonly sent = new Map<string, string>();
   /** Files linted since the last `diagnostics()` call, whose diagnostics may need sending. */
   private readonly relinted = new Set<string>();
+  /**
+   * Whether an environment's file list was read again since the last `diagnostics()`, so that
+   * files that left every environment may need their diagnostics cleared. Keystrokes do not
+   * change the lists, so they skip that pass over every file with diagnostics.
+   */
+  private listingChanged = false;
   /** Config files of the environments whose graph (or revision messages) changed since the last `takeGraphChanges()`. */
   private readonly graphChanged = new Set<string>();
   private sql: SqlParser | undefined;
@@ -67,6 +73,7 @@ export class WorkspaceModel {
 
   /** Finds the environments again and re-reads their files; cheap enough to do on config changes. */
   rediscover(): void {
+    this.listingChanged = true;
     this.envs = this.roots.flatMap((root) => discoverEnvironments(root)).map((env) => {
       const state: EnvState = { env, project: new RevisionProject((p, t) => this.parse(p, t)), config: this.lintConfig(env), lint: new LintState() };
       this.refreshFiles(state);
@@ -83,11 +90,11 @@ export class WorkspaceModel {
 
   private parse(file: string, text: string): RevisionFile {
     if (!this.openTexts.has(file)) {
-      this.trees.delete(file);
-      return parseRevisionFileIncremental(file, text).file;
+      this.parses.delete(file);
+      return parseRevisionFile(file, text);
     }
-    const { file: parsed, state } = parseRevisionFileIncremental(file, text, this.trees.get(file));
-    this.trees.set(file, state);
+    const { file: parsed, state } = parseRevisionFileIncremental(file, text, this.parses.get(file));
+    this.parses.set(file, state);
     return parsed;
   }
 
@@ -131,6 +138,7 @@ export class WorkspaceModel {
     }
     state.lint.invalidateAll();
     this.graphChanged.add(state.env.configFile);
+    this.listingChanged = true;
   }
 
   /** True when the file is a revision file of some environment. */
@@ -152,7 +160,7 @@ export class WorkspaceModel {
       if (s.lint.fileChanged(file, before, after) || before.header.docstring !== after?.header.docstring) this.graphChanged.add(s.env.configFile);
       touched = true;
     }
-    if (text === undefined) this.trees.delete(file);
+    if (text === undefined) this.parses.delete(file);
     return touched;
   }
 
@@ -164,7 +172,10 @@ export class WorkspaceModel {
     this.lint();
     const changed = new Set(this.relinted);
     this.relinted.clear();
-    for (const file of this.sent.keys()) if (!this.owns(file)) changed.add(file);
+    if (this.listingChanged) {
+      this.listingChanged = false;
+      for (const file of this.sent.keys()) if (!this.owns(file)) changed.add(file);
+    }
     const out = new Map<string, Diagnostic[]>();
     for (const file of changed) {
       const list = this.findingsOf(file).map((f) => toDiagnostic(f));

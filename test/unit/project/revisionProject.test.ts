@@ -56,6 +56,31 @@ describe('RevisionProject', () => {
     expect(project.problems()).toEqual([]);
   });
 
+  it('keeps the graph when an edit leaves the revision as it was', () => {
+    const a = write('a.py', 'revision = "a"\ndown_revision = None\n');
+    const b = write('b.py', 'revision = "b"\ndown_revision = "a"\n');
+    const project = new RevisionProject(countingReader);
+    project.loadFromDisk([a, b]);
+    const script = project.script;
+    project.updateFile(b, '"""doc"""\nrevision = "b"\ndown_revision = ("a",)\n');
+    expect(project.script).toBe(script);
+    expect(project.entry(b)?.revision).toBe(script.map.get('b'));
+    expect(project.entry(b)?.header.docstring).toBe('doc');
+    project.updateFile(b, 'revision = "b"\ndown_revision = None\n');
+    expect(project.script).not.toBe(script);
+    expect([...project.script.getHeads()].sort()).toEqual(['a', 'b']);
+  });
+
+  it('places graph problems anew when an edit moves the declaring literal', () => {
+    const a = write('a.py', 'revision = "a"\ndown_revision = None\n');
+    const b = write('b.py', 'revision = "b"\ndown_revision = "zz"\n');
+    const project = new RevisionProject(countingReader);
+    project.loadFromDisk([a, b]);
+    expect(project.problems().map((p) => p.range?.start.line)).toEqual([1]);
+    project.updateFile(b, '\n\nrevision = "b"\ndown_revision = "zz"\n');
+    expect(project.problems().map((p) => p.range?.start.line)).toEqual([3]);
+  });
+
   it('follows files that appear and disappear', () => {
     const a = write('a.py', 'revision = "a"\ndown_revision = None\n');
     const project = new RevisionProject(countingReader);

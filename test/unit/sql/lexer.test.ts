@@ -16,6 +16,10 @@ describe('replaceBinds', () => {
     ['SELECT arr[1:n], arr[lo:hi]', 'SELECT arr[1:n], arr[lo:hi]'],
     ['SELECT 1\\:\\:int', 'SELECT 1::  int'],
     ["SELECT E'it\\'s :x', :y", "SELECT E'it\\'s :x', $1"],
+    // Word characters beyond ASCII: letters and digits of any script continue a name.
+    ['SELECT :naïve, :名前, :x١, é:y, _:z, 9:w', 'SELECT $1    , $1 , $1 , é:y, _:z, 9:w'],
+    // `ñE'...'` is no escape string (the E ends a longer name), so its backslash escapes nothing.
+    ["SELECT ñE'\\':x', :v", "SELECT ñE'\\'$1', :v"],
   ])('%s', (sql, expected) => {
     const prepared = prepare(sql);
     expect(prepared).toBe(expected);

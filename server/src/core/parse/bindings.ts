@@ -19,6 +19,11 @@ export type Binding =
  */
 export class Bindings {
   private readonly local = new Map<string, Binding[]>();
+  /**
+   * How many times a binding was added or looked up. A statement during which this did not
+   * change neither depends on other statements' bindings nor makes any (see StatementReuse).
+   */
+  uses = 0;
 
   constructor(
     private readonly module: ReadonlyMap<string, readonly Binding[]>,
@@ -28,6 +33,7 @@ export class Bindings {
 
   /** Bindings must be added in source order, which is the walk order. */
   add(name: string, binding: Binding): void {
+    this.uses++;
     const list = this.local.get(name);
     if (list) list.push(binding);
     else this.local.set(name, [binding]);
@@ -35,6 +41,7 @@ export class Bindings {
 
   /** The binding of `name` as seen at offset `pos`. */
   lookup(name: string, pos: number): Binding | undefined {
+    this.uses++;
     const inScope = pos >= this.scopeFrom && pos <= this.scopeTo;
     if (inScope) {
       const local = lastBefore(this.local.get(name), pos);

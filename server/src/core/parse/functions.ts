@@ -2,6 +2,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { trimmedEnd } from './assignments';
 import { type ModuleScope, walkFunctionBody } from './opCalls';
 import type { Source } from './pyValues';
+import type { StatementReuse } from './statementCache';
 import { childrenOf, unparenthesize } from './syntax';
 import type { MigrationFunction } from './types';
 
@@ -16,8 +17,11 @@ export function migrationFunctionKind(
   return { direction: m[1] === 'upgrade' ? 'upgrade' : 'downgrade', engine: m[2] ?? '' };
 }
 
-/** Builds the {@link MigrationFunction} for a `FunctionDefinition` node, or undefined if it is not one. */
-export function migrationFunction(src: Source, scope: ModuleScope, fn: SyntaxNode): MigrationFunction | undefined {
+/**
+ * Builds the {@link MigrationFunction} for a `FunctionDefinition` node, or undefined if it is
+ * not one. `reuse` carries the previous parse's statements (see StatementReuse).
+ */
+export function migrationFunction(src: Source, scope: ModuleScope, fn: SyntaxNode, reuse?: StatementReuse): MigrationFunction | undefined {
   const nameNode = fn.getChild('VariableName');
   const body = fn.getChild('Body');
   if (!nameNode || !body) return undefined;
@@ -25,12 +29,11 @@ export function migrationFunction(src: Source, scope: ModuleScope, fn: SyntaxNod
   const kind = migrationFunctionKind(name);
   if (!kind) return undefined;
 
-  const statements = childrenOf(body).filter((c) => c.name !== ':');
   const end = trimmedEnd(src.text, body);
   const colon = body.firstChild;
   const firstInBody = colon && colon.name === ':' ? colon.nextSibling : body.firstChild;
   const bodyFrom = firstInBody ? firstInBody.from : (colon?.to ?? body.from);
-  const { opCalls, sql } = walkFunctionBody(src, scope, fn, body);
+  const { opCalls, sql } = walkFunctionBody(src, scope, fn, body, reuse);
   return {
     name,
     direction: kind.direction,
@@ -38,11 +41,28 @@ export function migrationFunction(src: Source, scope: ModuleScope, fn: SyntaxNod
     range: src.lines.rangeOf(fn.from, end),
     nameRange: src.lines.rangeOf(nameNode.from, nameNode.to),
     bodyRange: src.lines.rangeOf(Math.min(bodyFrom, end), end),
-    isEmpty: statements.every(isNoOp),
-    raisesNotImplemented: raisesNotImplemented(src.text, statements),
+    isEmpty: isEmpty(body),
+    raisesNotImplemented: raisesNotImplemented(src.text, firstStatements(body)),
     opCalls,
     sql,
   };
+}
+
+/** Whether every statement of the body is a no-op; stops at the first one that is not. */
+function isEmpty(body: SyntaxNode): boolean {
+  for (let c = body.firstChild; c; c = c.nextSibling) {
+    if (c.name !== ':' && c.name !== 'Comment' && !isNoOp(c)) return false;
+  }
+  return true;
+}
+
+/** The first two statements of a body, which is all `raisesNotImplemented` looks at. */
+function firstStatements(body: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = body.firstChild; c && out.length < 2; c = c.nextSibling) {
+    if (c.name !== ':' && c.name !== 'Comment') out.push(c);
+  }
+  return out;
 }
 
 /** `pass`, `...` or a bare string (a docstring or a commented-out block in quotes). */

@@ -2,7 +2,7 @@
  * The full revision-file parser: everything the language server and the linter read from a
  * migration file, built on @lezer/python.
  */
-export { parseRevisionFile, parseRevisionFileIncremental } from './revisionFile';
+export { lineIndexOf, parseRevisionFile, parseRevisionFileIncremental } from './revisionFile';
 export type { IncrementalParse, ParseState } from './revisionFile';
 export type { CallArg, MigrationFunction, OpCall, PyCall, PyLiteralValue, RevisionFile, SqlString } from './types';
 export {
@@ -16,5 +16,6 @@ export type { MappedLiteral, StringLiteralValue } from './literals';
 export { MappedString, MappedStringBuilder } from './mappedString';
 export { extractDocstringHeaders } from './docstringHeaders';
 export { literalName } from './pyValues';
+export { originOf } from './opCalls';
 export { LineIndex } from './positions';
 export { inferChanges } from './syntax';

@@ -1,7 +1,9 @@
 import type { SyntaxNode, SyntaxNodeRef } from '@lezer/common';
 import { type Binding, Bindings, bindingsOfStatement, namesIn } from './bindings';
-import { LazyArgs, type Source, stringLiteralValue } from './pyValues';
+import { shiftPosition, shiftRange } from './positions';
+import { LazyArgs, shiftArgs, type Source, stringLiteralValue } from './pyValues';
 import { SqlEvaluator } from './sqlStrings';
+import type { StatementResult, StatementReuse } from './statementCache';
 import { callParts, childrenOf, firstArgument, memberParts, unparenthesize } from './syntax';
 import type { Range } from '../types';
 import type { CallArg, OpCall, SqlString } from './types';
@@ -33,12 +35,65 @@ const CONNECTION_METHODS = new Set(['execute', 'exec_driver_sql']);
 const CALLEE = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*)?\(/y;
 
 /**
- * Collects op calls and SQL strings from one function body in a single cursor walk. Blocks
- * (batch_alter_table, autocommit_block) are tracked as a stack of frames entered and left
- * with their `Body` node, so any nesting of if/for/try/with is handled the same way.
+ * Collects op calls and SQL strings from one function body, one cursor walk per statement.
+ * Blocks (batch_alter_table, autocommit_block) are tracked as a stack of frames entered and
+ * left with their `Body` node, so any nesting of if/for/try/with is handled the same way.
+ * With `reuse`, statements the previous parse already extracted are taken from it.
  */
-export function walkFunctionBody(src: Source, scope: ModuleScope, fn: SyntaxNode, body: SyntaxNode): BodyResult {
-  return new BodyWalker(src, scope, fn).run(body);
+export function walkFunctionBody(
+  src: Source,
+  scope: ModuleScope,
+  fn: SyntaxNode,
+  body: SyntaxNode,
+  reuse?: StatementReuse,
+): BodyResult {
+  return new BodyWalker(src, scope, fn).run(body, reuse);
+}
+
+/**
+ * The results of a statement as they read `lines` lines further down: the copy a reused
+ * statement gets when lines were added or removed above it. Arguments are shifted when read.
+ */
+export function shiftStatementResult(base: StatementResult, lines: number): StatementResult {
+  if (lines === 0) return base;
+  return {
+    opCalls: base.opCalls.map((c) => {
+      const shifted = new OpCallRecord(
+        c.name,
+        c.receiver,
+        c.inAutocommitBlock,
+        shiftRange(c.range, lines),
+        shiftRange(c.calleeRange, lines),
+        new LazyArgs(() => shiftArgs(c.args, lines)),
+      );
+      if (c.batchTable !== undefined) shifted.batchTable = c.batchTable;
+      origins.set(shifted, c);
+      return shifted;
+    }),
+    sql: base.sql.map((s) => {
+      const shifted: SqlString = {
+        ...s,
+        range: shiftRange(s.range, lines),
+        callRange: shiftRange(s.callRange, lines),
+        positionAt: (offset: number) => shiftPosition(s.positionAt(offset), lines),
+      };
+      origins.set(shifted, s);
+      return shifted;
+    }),
+  };
+}
+
+/** Moved copies of op calls and SQL strings, each with the item it was copied from. */
+const origins = new WeakMap<OpCall | SqlString, OpCall | SqlString>();
+
+/**
+ * The op call or SQL string that `item` is a moved copy of (when a keystroke added or removed
+ * lines above its statement), or `item` itself. Items with the same origin differ only in
+ * their positions, so what a rule derives from names, argument values or SQL text can be
+ * cached by origin and survives such keystrokes; anything with a position cannot.
+ */
+export function originOf<T extends OpCall | SqlString>(item: T): T {
+  return (origins.get(item) as T | undefined) ?? item;
 }
 
 /**
@@ -95,11 +150,29 @@ class BodyWalker {
     this.evaluator = new SqlEvaluator(src.text, this.bindings);
   }
 
-  run(body: SyntaxNode): BodyResult {
-    body.cursor().iterate(
-      (ref) => this.enter(ref),
-      (ref) => this.leave(ref),
-    );
+  run(body: SyntaxNode, reuse: StatementReuse | undefined): BodyResult {
+    const statements = body.cursor();
+    if (!statements.firstChild()) return { opCalls: this.opCalls, sql: this.sql };
+    const enter = (ref: SyntaxNodeRef): boolean => this.enter(ref);
+    const leave = (ref: SyntaxNodeRef): void => this.leave(ref);
+    do {
+      const name = statements.name;
+      if (name === ':' || name === 'Comment') continue;
+      const reused = reuse?.reuse(statements);
+      if (reused) {
+        for (const c of reused.opCalls) this.opCalls.push(c);
+        for (const s of reused.sql) this.sql.push(s);
+        continue;
+      }
+      const calls = this.opCalls.length;
+      const strings = this.sql.length;
+      const names = this.bindings.uses;
+      statements.node.cursor().iterate(enter, leave);
+      // A statement that looked a name up or bound one depends on, or affects, other statements.
+      if (reuse && this.bindings.uses === names) {
+        reuse.extracted(statements, { opCalls: this.opCalls.slice(calls), sql: this.sql.slice(strings) });
+      }
+    } while (statements.nextSibling());
     return { opCalls: this.opCalls, sql: this.sql };
   }
 
@@ -246,7 +319,7 @@ class BodyWalker {
       this.autocommitDepth > 0,
       lines.rangeOf(node.from, node.to),
       lines.rangeOf(callee.from, callee.to),
-      new LazyArgs(this.src, args),
+      LazyArgs.of(this.src, args),
     );
     if (batchTable !== undefined) call.batchTable = batchTable;
     this.opCalls.push(call);

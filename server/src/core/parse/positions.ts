@@ -69,3 +69,17 @@ export class LineIndex {
     return Math.min(start + Math.max(0, position.character), this.text.length);
   }
 }
+
+/**
+ * `range` moved down by `lines` lines (up when negative), columns unchanged: where a piece of
+ * text lands when lines are inserted or removed above it and its own lines are untouched.
+ */
+export function shiftRange(range: Range, lines: number): Range {
+  if (lines === 0) return range;
+  return { start: shiftPosition(range.start, lines), end: shiftPosition(range.end, lines) };
+}
+
+/** See {@link shiftRange}. */
+export function shiftPosition(position: Position, lines: number): Position {
+  return lines === 0 ? position : { line: position.line + lines, character: position.character };
+}

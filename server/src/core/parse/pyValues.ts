@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { evaluateConcatenation } from './literals';
-import type { LineIndex } from './positions';
+import { type LineIndex, shiftRange } from './positions';
 import { argumentGroups, callParts, dottedName, stringPieces, unparenthesize } from './syntax';
 import type { CallArg, PyCall, PyLiteralValue } from './types';
 
@@ -77,7 +77,7 @@ export function literalValue(src: Source, node: SyntaxNode): PyLiteralValue | un
       const parts = callParts(n);
       const call = parts && dottedName(src.text, parts.callee);
       if (!parts || call === undefined) return undefined;
-      return new PyCallValue(call.replace(/\s+/g, ''), new LazyArgs(src, parts.args));
+      return new PyCallValue(call.replace(/\s+/g, ''), LazyArgs.of(src, parts.args));
     }
     default:
       return undefined;
@@ -90,26 +90,33 @@ export function literalValue(src: Source, node: SyntaxNode): PyLiteralValue | un
  * A long migration has thousands of call arguments (every `sa.Column(...)` inside every
  * `create_table`). Turning them all into values took most of the extraction time on each
  * keystroke, while rules read the arguments of few calls; deferring them made extraction
- * about twice as fast. Until they are read they keep the syntax tree alive, which the parse
- * state does anyway.
+ * about twice as fast. Until they are read they keep what computes them alive (the syntax
+ * tree and text of the parse that found the call); once read, only the values are kept.
  */
 export class LazyArgs {
   #value: CallArg[] | undefined;
-  readonly #src: Source;
-  readonly #argList: SyntaxNode | null;
+  #compute: (() => CallArg[]) | undefined;
 
-  constructor(src: Source, argList: SyntaxNode | null) {
-    this.#src = src;
-    this.#argList = argList;
+  constructor(compute: () => CallArg[]) {
+    this.#compute = compute;
+  }
+
+  /** The arguments of the call whose argument list is `argList`, read from `src`. */
+  static of(src: Source, argList: SyntaxNode | null): LazyArgs {
+    return new LazyArgs(() => callArguments(src, argList));
   }
 
   get(): CallArg[] {
-    this.#value ??= callArguments(this.#src, this.#argList);
+    if (this.#value === undefined) {
+      this.#value = this.#compute!();
+      this.#compute = undefined;
+    }
     return this.#value;
   }
 
   set(value: CallArg[]): void {
     this.#value = value;
+    this.#compute = undefined;
   }
 }
 
@@ -139,6 +146,25 @@ class PyCallValue implements PyCall {
   toJSON(): PyCall {
     return { call: this.call, args: this.args };
   }
+}
+
+/**
+ * `args` as they read after `lines` lines were inserted above them (removed when negative),
+ * nested call values included. The values of nested calls are shifted when they are read, so
+ * a shifted copy costs nothing until a rule looks into it.
+ */
+export function shiftArgs(args: readonly CallArg[], lines: number): CallArg[] {
+  return args.map((a) => {
+    const shifted: CallArg = { ...a, range: shiftRange(a.range, lines) };
+    if (a.value !== undefined) shifted.value = shiftValue(a.value, lines);
+    return shifted;
+  });
+}
+
+function shiftValue(value: PyLiteralValue, lines: number): PyLiteralValue {
+  if (Array.isArray(value)) return value.map((v) => shiftValue(v, lines));
+  if (value === null || typeof value !== 'object') return value;
+  return new PyCallValue(value.call, new LazyArgs(() => shiftArgs(value.args, lines)));
 }
 
 /**

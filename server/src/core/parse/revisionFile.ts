@@ -2,13 +2,22 @@ import type { ChangedRange, Tree } from '@lezer/common';
 import type { Problem } from '../types';
 import { migrationFunction } from './functions';
 import { readModule } from './moduleLevel';
+import { shiftStatementResult } from './opCalls';
 import { LineIndex } from './positions';
 import type { Source } from './pyValues';
-import { type ParseState, parsePython } from './syntax';
+import { StatementCache, StatementReuse } from './statementCache';
+import { inferChanges, type ParsedText, parsePython } from './syntax';
 import { findSyntaxProblem } from './syntaxProblems';
 import type { MigrationFunction, RevisionFile } from './types';
 
-export type { ParseState } from './syntax';
+/**
+ * What a parse keeps for the next parse of the same document: the syntax tree, whose
+ * unchanged subtrees lezer reuses, and what the statements of the migration functions
+ * yielded, which extraction reuses for the statements the edit did not touch.
+ */
+export interface ParseState extends ParsedText {
+  readonly statements: StatementCache;
+}
 
 /** The result of an incremental parse: the file, and the state to pass to the next parse. */
 export interface IncrementalParse {
@@ -17,6 +26,22 @@ export interface IncrementalParse {
 }
 
 const BOM = '\uFEFF';
+
+const lineIndexes = new WeakMap<RevisionFile, LineIndex>();
+
+/**
+ * The line table of a parsed file: the one its parse built, so that rules converting between
+ * offsets and positions do not build another on every lint; a new one for a RevisionFile
+ * made some other way.
+ */
+export function lineIndexOf(file: RevisionFile): LineIndex {
+  let lines = lineIndexes.get(file);
+  if (!lines) {
+    lines = new LineIndex(file.text);
+    lineIndexes.set(file, lines);
+  }
+  return lines;
+}
 
 /**
  * Parses a revision file completely: the module-level header (revision variables, docstring
@@ -27,7 +52,9 @@ const BOM = '\uFEFF';
  * reads it. `RevisionFile.text` is that text.
  */
 export function parseRevisionFile(path: string, text: string): RevisionFile {
-  return parseRevisionFileIncremental(path, text).file;
+  const source = withoutBom(text);
+  const file = extract(path, source, parsePython(source), undefined);
+  return withBomProblem(file, path, text);
 }
 
 /**
@@ -38,9 +65,13 @@ export function parseRevisionFile(path: string, text: string): RevisionFile {
  * common prefix and suffix of the two texts, which costs one pass over the text and is what
  * most callers should do. Offsets in both are relative to the text without a BOM.
  *
- * Only the syntax tree is reused: lezer reparses just the statements around the edit (about
- * 1 ms in a 2,000-line migration). Extraction then runs again over the whole new tree, which
- * costs a few milliseconds for such a file; call arguments are computed only when read.
+ * Lezer reparses just the statements around the edit, and extraction takes the op calls and
+ * SQL strings of every statement of the migration functions that the edit did not touch
+ * from the previous parse (see StatementReuse), so a keystroke costs little more than the
+ * statement it is in. The result is what extracting everything from the new tree gives,
+ * positions included; call arguments are computed only when read. That is a fresh parse's
+ * result too, except in rare edits to code with a syntax error, where lezer's incremental
+ * tree can recover from the error differently than a parse from scratch would.
  */
 export function parseRevisionFileIncremental(
   path: string,
@@ -48,23 +79,37 @@ export function parseRevisionFileIncremental(
   previous?: ParseState,
   changes?: readonly ChangedRange[],
 ): IncrementalParse {
-  const bomProblem = bomCookieProblem(path, text);
-  const source = text.startsWith(BOM) ? text.slice(1) : text;
-  const tree = parsePython(source, previous, changes);
-  const file = extract(path, source, tree);
-  if (bomProblem) file.problems.unshift(bomProblem);
-  return { file, state: { text: source, tree } };
+  const source = withoutBom(text);
+  const edits = previous ? (changes ?? inferChanges(previous.text, source)) : [];
+  const tree = parsePython(source, previous, edits);
+  const statements = new StatementCache(previous?.statements);
+  const file = extract(path, source, tree, { previous: previous?.statements, next: statements, edits });
+  return { file: withBomProblem(file, path, text), state: { text: source, tree, statements } };
 }
 
-function extract(path: string, text: string, tree: Tree): RevisionFile {
+/** The previous parse's statements, the cache this parse fills, and the edits in between. */
+interface Statements {
+  previous: StatementCache | undefined;
+  next: StatementCache;
+  edits: readonly ChangedRange[];
+}
+
+/**
+ * Reads everything a RevisionFile holds from the tree. With `statements`, statements of the
+ * migration functions come from the previous parse where they can, and what this parse
+ * extracted is kept for the next one.
+ */
+function extract(path: string, text: string, tree: Tree, statements: Statements | undefined): RevisionFile {
   const lines = new LineIndex(text);
   const src: Source = { text, lines };
   const facts = readModule(src, tree);
   const scope = { opNames: facts.opNames, bindings: facts.bindings };
+  const reuse =
+    statements && new StatementReuse(statements.previous, statements.next, statements.edits, lines, facts.opNames, shiftStatementResult);
 
   const byName = new Map<string, MigrationFunction>();
   for (const node of facts.functionNodes) {
-    const fn = migrationFunction(src, scope, node);
+    const fn = migrationFunction(src, scope, node, reuse);
     if (!fn) continue;
     // A later definition replaces an earlier one, as in Python; it also takes its place in
     // the order, since that is where the effective definition is.
@@ -73,7 +118,7 @@ function extract(path: string, text: string, tree: Tree): RevisionFile {
   }
 
   const problems: Problem[] = [];
-  const syntax = findSyntaxProblem(tree, text, lines, path);
+  const syntax = findSyntaxProblem(tree, text, lines, path, statements?.next.knownClean());
   if (syntax) problems.push(syntax);
 
   const file: RevisionFile = {
@@ -91,6 +136,17 @@ function extract(path: string, text: string, tree: Tree): RevisionFile {
     file.docstring = facts.docstring;
     if (facts.docstringRange) file.docstringRange = facts.docstringRange;
   }
+  lineIndexes.set(file, lines);
+  return file;
+}
+
+function withoutBom(text: string): string {
+  return text.startsWith(BOM) ? text.slice(1) : text;
+}
+
+function withBomProblem(file: RevisionFile, path: string, text: string): RevisionFile {
+  const problem = bomCookieProblem(path, text);
+  if (problem) file.problems.unshift(problem);
   return file;
 }
 

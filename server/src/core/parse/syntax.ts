@@ -5,7 +5,7 @@ import { parser } from '@lezer/python';
  * A parsed text kept for the next parse. Lezer reuses the unchanged subtrees of `tree`, so a
  * keystroke in a long migration reparses only the statements around the edit.
  */
-export interface ParseState {
+export interface ParsedText {
   readonly text: string;
   readonly tree: Tree;
 }
@@ -17,7 +17,7 @@ export interface ParseState {
  * between the longest common prefix and suffix, which is exact for a single edit and still
  * correct (just less reuse) for several.
  */
-export function parsePython(text: string, previous?: ParseState, changes?: readonly ChangedRange[]): Tree {
+export function parsePython(text: string, previous?: ParsedText, changes?: readonly ChangedRange[]): Tree {
   if (!previous) return parser.parse(text);
   const ranges = changes ?? inferChanges(previous.text, text);
   if (ranges.length === 0 && previous.text === text) return previous.tree;

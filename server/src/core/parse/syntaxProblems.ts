@@ -1,6 +1,19 @@
-import type { SyntaxNode, Tree } from '@lezer/common';
+import type { SyntaxNode, SyntaxNodeRef, Tree } from '@lezer/common';
 import type { Problem } from '../types';
 import type { LineIndex } from './positions';
+
+/**
+ * Subtrees already known to hold no fault, so that a keystroke does not search the whole file
+ * again. Every check below looks only inside the node it is given and its ancestors up to the
+ * nearest `Body`, so a statement of a function body that was free of faults stays free of them
+ * as long as its own text and syntax are the same.
+ */
+export interface KnownClean {
+  /** Whether the subtree at `node` is known to be free of faults; asked on entering each node, in tree order. */
+  isClean(node: SyntaxNodeRef): boolean;
+  /** Told about each node whose whole subtree was searched without finding a fault. */
+  searched(node: SyntaxNodeRef): void;
+}
 
 /** Where Python would stop reading the file, and why. */
 interface SyntaxFault {
@@ -20,8 +33,8 @@ const OPENING: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
  * separately. Only the first fault is reported, as Python does: later errors are often
  * consequences of the first one and would only add noise.
  */
-export function findSyntaxProblem(tree: Tree, text: string, lines: LineIndex, path: string): Problem | undefined {
-  const fault = firstFault(tree, text, lines);
+export function findSyntaxProblem(tree: Tree, text: string, lines: LineIndex, path: string, known?: KnownClean): Problem | undefined {
+  const fault = firstFault(tree, text, lines, known);
   if (!fault) return undefined;
   const range = lines.rangeOf(fault.from, fault.to);
   return {
@@ -32,13 +45,16 @@ export function findSyntaxProblem(tree: Tree, text: string, lines: LineIndex, pa
   };
 }
 
-function firstFault(tree: Tree, text: string, lines: LineIndex): SyntaxFault | undefined {
+function firstFault(tree: Tree, text: string, lines: LineIndex, known: KnownClean | undefined): SyntaxFault | undefined {
   let fault: SyntaxFault | undefined;
   // Pre-order visits nodes by increasing start offset, so the first fault found is the first
   // in the file and the walk can stop there.
   tree.iterate({
+    leave: known && ((ref) => {
+      if (!fault) known.searched(ref);
+    }),
     enter: (ref) => {
-      if (fault) return false;
+      if (fault || known?.isClean(ref)) return false;
       if (ref.type.isError) {
         const node = ref.node;
         if (!inParenthesizedWithHeader(node)) fault = errorFault(node, text, lines);

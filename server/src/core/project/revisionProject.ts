@@ -13,8 +13,10 @@ import { toRevision } from './toRevision';
  *
  * Each file's header is kept until that file changes, so an edit re-reads one file and
  * rebuilds the graph from the cached headers: building the map is cheap next to reading and
- * scanning thousands of files. Files are given in Alembic's load order, which decides which
- * of two duplicates wins and the order of heads.
+ * scanning thousands of files. An edit that leaves the file's revision id, parents,
+ * dependencies and labels as they were (nearly every keystroke) keeps the graph as it is.
+ * Files are given in Alembic's load order, which decides which of two duplicates wins and the
+ * order of heads.
  */
 
 export interface FileEntry {
@@ -58,15 +60,13 @@ export class RevisionProject {
    */
   updateFile(path: string, text: string): void {
     if (!this.files.has(path)) this.order.push(path);
-    this.files.set(path, this.entryFor(path, { text }));
-    this.invalidate();
+    this.replace(path, this.entryFor(path, { text }));
   }
 
   /** Reads one file again from disk, for example when its editor closes without saving. */
   reloadFile(path: string): void {
     if (!this.files.has(path)) return;
-    this.files.set(path, this.entryFor(path, readSource(path)));
-    this.invalidate();
+    this.replace(path, this.entryFor(path, readSource(path)));
   }
 
   removeFile(path: string): void {
@@ -102,6 +102,22 @@ export class RevisionProject {
     this.cachedProblems = undefined;
   }
 
+  /**
+   * Puts a file's new entry in place. When its revision is the same graph node as before, the
+   * graph is kept and so is the node it was built with (the map fills in its children and
+   * labels), so that the entry and the graph keep pointing at the same node.
+   */
+  private replace(path: string, entry: FileEntry): void {
+    const before = this.files.get(path);
+    this.files.set(path, entry);
+    if (before && sameNode(before.revision, entry.revision)) {
+      if (entry.revision) entry.revision = before.revision;
+      this.cachedProblems = undefined;
+    } else {
+      this.invalidate();
+    }
+  }
+
   private entryFor(path: string, source: { text: string; error?: string }): FileEntry {
     const header = this.readHeader(path, source.text);
     const { revision, problems, unresolved } = toRevision(header);
@@ -125,6 +141,22 @@ export class RevisionProject {
     const range = literal?.range ?? field?.range ?? header?.revision?.range;
     return { code, message: g.message, file: g.path, ...(range ? { range } : {}) };
   }
+}
+
+/** Whether two revisions of the same file make the same graph: same id, parents, dependencies and labels. */
+function sameNode(a: Revision | undefined, b: Revision | undefined): boolean {
+  if (!a || !b) return a === b;
+  return (
+    a.revision === b.revision &&
+    a.path === b.path &&
+    sameList(a.downRevision, b.downRevision) &&
+    sameList(a.dependencies, b.dependencies) &&
+    sameList(a.origBranchLabels, b.origBranchLabels)
+  );
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function readSource(path: string): { text: string; error?: string } {

@@ -45,8 +45,26 @@ export interface MalformedComment {
 const DIRECTIVE = /^#\s*alembic-pilot\s*:/;
 const SHAPE = /^#\s*alembic-pilot\s*:\s*(ignore-file|ignore)(?![\w-])\s*(\[[^\]]*\])?\s*(?:#.*)?$/;
 
-/** Every `# alembic-pilot:` comment of a file, split into usable and malformed ones. */
-export function readSuppressionComments(text: string): { comments: SuppressionComment[]; malformed: MalformedComment[] } {
+/** What `readSuppressionComments` found in one text. */
+export interface SuppressionCommentsRead {
+  comments: SuppressionComment[];
+  malformed: MalformedComment[];
+}
+
+// The runner and the unused-suppression rule both read the comments of the file being linted,
+// so the last text's comments are kept: the second read is then free.
+let lastRead: { text: string; read: SuppressionCommentsRead } | undefined;
+
+/**
+ * Every `# alembic-pilot:` comment of a file, split into usable and malformed ones. Callers
+ * share the result for the same text and must not modify it.
+ */
+export function readSuppressionComments(text: string): SuppressionCommentsRead {
+  if (lastRead?.text !== text) lastRead = { text, read: readComments(text) };
+  return lastRead.read;
+}
+
+function readComments(text: string): SuppressionCommentsRead {
   // Most files have no directive at all; finding that out needs no tokenizing.
   if (!text.includes('alembic-pilot')) return { comments: [], malformed: [] };
   const lines = new LineIndex(text);

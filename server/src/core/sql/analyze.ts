@@ -35,30 +35,65 @@ export interface AnalyzedSql {
   truncatedBinds: BindParameter[];
 }
 
-const cache = new WeakMap<SqlString, AnalyzedSql>();
+/** An analysis without its SqlString: everything in it follows from the text and two flags. */
+type TextAnalysis = Omit<AnalyzedSql, 'source'>;
+
+const bySource = new WeakMap<SqlString, { parser: SqlParser; analyzed: AnalyzedSql }>();
+const byText = new WeakMap<SqlParser, RecentCache<TextAnalysis>[]>();
 
 /**
- * Parses one SQL string as PostgreSQL would receive it. Several rules look at the same strings,
- * so results are cached per SqlString (a new parse of the file makes new ones).
+ * How many analyses are kept per parser and kind of string (see {@link analysisKind}): enough
+ * for every SQL string of the largest migrations, few enough that a whole-history lint does
+ * not keep them all.
+ */
+const TEXTS_KEPT = 2048;
+
+/**
+ * Parses one SQL string as PostgreSQL would receive it.
+ *
+ * Several rules look at the same strings, and a keystroke re-parses the file, which makes new
+ * SqlString objects for the statements it extracts again although their texts are the same.
+ * Analyses are therefore cached by what decides them (the text, whether binds are written
+ * SQLAlchemy's way, whether the text has placeholders), and the result for one SqlString is
+ * kept with it. Offsets in an analysis are relative to the text, so sharing it between strings
+ * in different places is exact.
  */
 export function analyzeSql(parser: SqlParser, source: SqlString): AnalyzedSql {
-  const cached = cache.get(source);
-  if (cached) return cached;
-  const analyzed = analyzeUncached(parser, source);
-  cache.set(source, analyzed);
+  const mine = bySource.get(source);
+  if (mine && mine.parser === parser) return mine.analyzed;
+  let caches = byText.get(parser);
+  if (!caches) {
+    caches = [0, 1, 2, 3].map(() => new RecentCache<TextAnalysis>(TEXTS_KEPT));
+    byText.set(parser, caches);
+  }
+  const cache = caches[analysisKind(source)];
+  let analysis = cache.get(source.text);
+  if (!analysis) {
+    analysis = analyzeText(parser, source.text, textBinds(source), source.dynamic);
+    cache.set(source.text, analysis);
+  }
+  const analyzed: AnalyzedSql = { source, ...analysis };
+  bySource.set(source, { parser, analyzed });
   return analyzed;
 }
 
-function analyzeUncached(parser: SqlParser, source: SqlString): AnalyzedSql {
-  // op.execute wraps a plain string in text(), so both use SQLAlchemy's bind syntax; a raw
-  // connection string goes to the driver as it is.
-  const textBinds = source.wrappedInText || source.via === 'op.execute';
-  const lex = lexSql(source.text, textBinds);
-  const prepared = replaceBinds(source.text, lex);
-  const placeholders = source.dynamic ? placeholderOffsets(source.text) : [];
+// op.execute wraps a plain string in text(), so both use SQLAlchemy's bind syntax; a raw
+// connection string goes to the driver as it is.
+function textBinds(source: SqlString): boolean {
+  return source.wrappedInText || source.via === 'op.execute';
+}
+
+/** The two inputs of an analysis besides the text, as an index into the caches. */
+function analysisKind(source: SqlString): number {
+  return (textBinds(source) ? 1 : 0) + (source.dynamic ? 2 : 0);
+}
+
+function analyzeText(parser: SqlParser, text: string, binds: boolean, dynamic: boolean): TextAnalysis {
+  const lex = lexSql(text, binds);
+  const prepared = replaceBinds(text, lex);
+  const placeholders = dynamic ? placeholderOffsets(text) : [];
   const hasPlaceholder = (from: number, to: number): boolean => placeholders.some((p) => p + DYNAMIC_PLACEHOLDER.length > from && p < to);
-  const result: AnalyzedSql = {
-    source,
+  const result: TextAnalysis = {
     prepared,
     lex,
     statements: [],
@@ -139,4 +174,36 @@ export function qualifiedName(value: unknown): string | undefined {
     else return undefined;
   }
   return parts.join('.');
+}
+
+/**
+ * A map that keeps the entries used lately, at most twice `limit` of them: when one
+ * generation fills up, the older one is dropped, and an entry read from the older one moves
+ * to the current one. Cheaper than exact least-recently-used order, which re-inserts on
+ * every read.
+ */
+class RecentCache<V> {
+  private current = new Map<string, V>();
+  private older = new Map<string, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get(key: string): V | undefined {
+    const hit = this.current.get(key);
+    if (hit !== undefined) return hit;
+    const old = this.older.get(key);
+    if (old !== undefined) {
+      this.older.delete(key);
+      this.set(key, old);
+    }
+    return old;
+  }
+
+  set(key: string, value: V): void {
+    this.current.set(key, value);
+    if (this.current.size >= this.limit) {
+      this.older = this.current;
+      this.current = new Map();
+    }
+  }
 }

@@ -34,8 +34,20 @@ export interface SqlLexResult {
   escapedColons: number[];
 }
 
-const isWordChar = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}_]/u.test(c);
-const isIdentStart = (c: string | undefined): boolean => c !== undefined && /[\p{L}_]/u.test(c);
+// ASCII is answered without the Unicode regexes, which are slow enough to dominate lexing.
+const isWordChar = (c: string | undefined): boolean => {
+  if (c === undefined) return false;
+  const code = c.charCodeAt(0);
+  if (code < 128) return isAsciiLetter(code) || (code >= 48 && code <= 57) || code === 95;
+  return /[\p{L}\p{N}_]/u.test(c);
+};
+const isIdentStart = (c: string | undefined): boolean => {
+  if (c === undefined) return false;
+  const code = c.charCodeAt(0);
+  if (code < 128) return isAsciiLetter(code) || code === 95;
+  return /[\p{L}_]/u.test(c);
+};
+const isAsciiLetter = (code: number): boolean => (code | 0x20) >= 97 && (code | 0x20) <= 122;
 
 /**
  * Lexes `sql`. With `textBinds`, colons are SQLAlchemy bind parameters (`text()` and

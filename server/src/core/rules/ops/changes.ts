@@ -1,3 +1,4 @@
+import { originOf } from '../../parse';
 import type { MigrationFunction, OpCall, PyCall, PyLiteralValue } from '../../parse/types';
 import { argOf, calleeName, columnCall, columnNameArg, isPyCall, keywordOf, nameOf, tableOf } from './signatures';
 
@@ -34,105 +35,276 @@ export const CONSTRAINT_TYPES: Record<string, string> = {
   create_exclude_constraint: '',
 };
 
-// Comparing lengths first keeps the quadratic duplicate check of a long upgrade from
-// lower-casing two strings per pair.
 const same = (a: string | undefined, b: string | undefined): boolean =>
   a !== undefined && b !== undefined && (a === b || (a.length === b.length && a.toLowerCase() === b.toLowerCase()));
 
-/** The changes of an upgrade that are still in place when it returns. */
+/** What one op call does, as far as {@link upgradeChanges} is concerned. */
+type Effect =
+  | { op: 'add'; changes: Omit<Change, 'call'>[] }
+  | { op: 'rename-table'; from: string; to: string }
+  | { op: 'rename-column'; table: string; from: string; to: string }
+  | { op: 'drop'; kind: 'table' | 'column' | 'index' | 'constraint'; name: string | undefined; table: string | undefined }
+  | { op: 'none' };
+
+const NONE: Effect = { op: 'none' };
+
+// A keystroke re-parses the file but keeps the op calls of the statements it did not touch
+// (as the same objects, or as moved copies with the same origin; see originOf). Reading a
+// call's arguments is most of the cost of this rule, so each call is read once, and an upgrade
+// whose calls that change anything are those of the last lint (a keystroke in another
+// statement, in SQL text, or a line added above) gets the last answer without a new fold.
+const effects = new WeakMap<OpCall, Effect>();
+const lastRuns = new WeakMap<OpCall, Run>();
+
+/** One fold of an upgrade's calls and its result. */
+interface Run {
+  /** The calls that change something, as origins; what the result is determined by. */
+  origins: readonly OpCall[];
+  calls: readonly OpCall[];
+  changes: Change[];
+  /** For each change, the index in `calls` of the call that made it. */
+  madeBy: readonly number[];
+  /** Shared by the results of this fold and of its answers for moved calls (see `foldOf`). */
+  fold: object;
+}
+
+const folds = new WeakMap<readonly Change[], object>();
+
+/**
+ * A token for the fold `changes` came from. Two results with the same token hold the same
+ * changes in the same order, made by calls that differ only in position, so what depends on
+ * the changes' names alone can be kept while lines move.
+ */
+export function foldOf(changes: readonly Change[]): object {
+  return folds.get(changes) ?? changes;
+}
+
+/**
+ * The changes of an upgrade that are still in place when it returns. The result may be the
+ * one an earlier call returned for the same calls, so callers must not modify it.
+ */
 export function upgradeChanges(fn: MigrationFunction): Change[] {
-  let changes: Change[] = [];
-  // Changes by kind and lower-cased name, so that the duplicate check of a long upgrade is not
-  // quadratic. Drops and renames edit `changes` in place and drop the index; it is rebuilt.
-  let index: Map<string, Change[]> | undefined;
-  const keyOf = (c: Change): string => `${c.kind}\0${c.name.toLowerCase()}`;
-  const add = (c: Change): void => {
-    if (!index) {
-      index = new Map();
-      for (const x of changes) index.set(keyOf(x), [...(index.get(keyOf(x)) ?? []), x]);
-    }
-    const key = keyOf(c);
-    const existing = index.get(key) ?? [];
-    if (existing.some((x) => x.table === undefined || c.table === undefined || same(x.table, c.table))) return;
-    changes.push(c);
-    index.set(key, [...existing, c]);
-  };
+  const calls: OpCall[] = [];
+  const origins: OpCall[] = [];
   for (const call of fn.opCalls) {
-    const table = tableOf(call);
-    switch (call.name) {
-      case 'create_table':
-        if (table === undefined) break;
-        add({ kind: 'table', name: table, call });
-        for (const name of enumTypes(call)) add({ kind: 'enum', name, call });
+    const origin = originOf(call);
+    if (effectFor(origin).op === 'none') continue;
+    calls.push(call);
+    origins.push(origin);
+  }
+  if (calls.length === 0) return [];
+  const last = lastRuns.get(origins[0]);
+  if (last && sameItems(last.origins, origins)) {
+    if (sameItems(last.calls, calls)) return last.changes;
+    // The same calls, moved: the same changes, each pointing at its call where it is now.
+    const changes = last.changes.map((c, i) => ({ ...c, call: calls[last.madeBy[i]] }));
+    return remember({ ...last, calls, changes });
+  }
+  const changes = new Changes();
+  for (const call of calls) {
+    const effect = effectFor(originOf(call));
+    switch (effect.op) {
+      case 'add':
+        for (const c of effect.changes) changes.add(changeOf(c, call));
         break;
-      case 'add_column': {
-        const column = columnCall(call);
-        const name = column && columnNameArg(column)?.value;
-        if (table !== undefined && typeof name === 'string') add({ kind: 'column', name, table, call });
+      case 'rename-table':
+        changes.renameTable(effect.from, effect.to, call);
         break;
-      }
-      case 'create_index': {
-        const name = nameOf(call, 'index_name');
-        if (name !== undefined) add({ kind: 'index', name, ...(table !== undefined ? { table } : {}), ...columnsOf(call, 'columns'), call });
+      case 'rename-column':
+        changes.renameColumn(effect.table, effect.from, effect.to, call);
         break;
-      }
-      case 'rename_table': {
-        const from = nameOf(call, 'old_table_name');
-        const to = nameOf(call, 'new_table_name');
-        if (from === undefined || to === undefined) break;
-        const created = changes.filter((c) => (c.kind === 'table' && same(c.name, from)) || same(c.table, from));
-        // A table created by this same upgrade only needs dropping under its new name.
-        index = undefined;
-        if (created.some((c) => c.kind === 'table')) {
-          for (const c of created) {
-            if (c.kind === 'table') c.name = to;
-            else c.table = to;
-          }
-        } else add({ kind: 'table-rename', name: to, from, call });
+      case 'drop':
+        changes.drop(effect.kind, effect.name, effect.table);
         break;
-      }
-      case 'alter_column': {
-        const from = nameOf(call, 'column_name');
-        const renamed = argOf(call, 'new_column_name');
-        const to = typeof renamed?.value === 'string' ? renamed.value : undefined;
-        if (from === undefined || to === undefined || table === undefined) break;
-        const added = changes.find((c) => c.kind === 'column' && same(c.table, table) && same(c.name, from));
-        index = undefined;
-        if (added) added.name = to;
-        else add({ kind: 'column-rename', name: to, from, table, call });
+      case 'none':
         break;
-      }
-      case 'drop_table':
-        index = undefined;
-        if (table !== undefined) changes = changes.filter((c) => !(c.kind === 'table' && same(c.name, table)) && !same(c.table, table));
-        break;
-      case 'drop_column': {
-        const name = nameOf(call, 'column_name');
-        index = undefined;
-        changes = changes.filter((c) => !(c.kind === 'column' && same(c.table, table) && same(c.name, name)));
-        break;
-      }
-      case 'drop_index': {
-        const name = nameOf(call, 'index_name');
-        index = undefined;
-        changes = changes.filter((c) => !(c.kind === 'index' && same(c.name, name)));
-        break;
-      }
-      case 'drop_constraint': {
-        const name = nameOf(call, 'constraint_name');
-        index = undefined;
-        changes = changes.filter((c) => !(c.kind === 'constraint' && same(c.name, name)));
-        break;
-      }
-      default: {
-        const type = CONSTRAINT_TYPES[call.name];
-        const name = type !== undefined ? nameOf(call, 'constraint_name') : undefined;
-        const columns = columnsOf(call, call.name === 'create_foreign_key' ? 'local_cols' : 'columns');
-        if (type !== undefined && name !== undefined) add({ kind: 'constraint', name, ...(table !== undefined ? { table } : {}), ...columns, constraintType: type, call });
+    }
+  }
+  const live = changes.live();
+  const index = new Map(calls.map((c, i) => [c, i]));
+  return remember({ origins, calls, changes: live, madeBy: live.map((c) => index.get(c.call)!), fold: {} });
+}
+
+function remember(run: Run): Change[] {
+  lastRuns.set(run.origins[0], run);
+  folds.set(run.changes, run.fold);
+  return run.changes;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function effectFor(call: OpCall): Effect {
+  let effect = effects.get(call);
+  if (!effect) {
+    effect = effectOf(call);
+    effects.set(call, effect);
+  }
+  return effect;
+}
+
+/** A new Change from a call's cached description, which later renames must not reach. */
+function changeOf(c: Omit<Change, 'call'>, call: OpCall): Change {
+  const change: Change = { kind: c.kind, name: c.name, call };
+  if (c.table !== undefined) change.table = c.table;
+  if (c.from !== undefined) change.from = c.from;
+  if (c.columns !== undefined) change.columns = c.columns;
+  if (c.constraintType !== undefined) change.constraintType = c.constraintType;
+  return change;
+}
+
+function effectOf(call: OpCall): Effect {
+  const table = tableOf(call);
+  switch (call.name) {
+    case 'create_table':
+      if (table === undefined) return NONE;
+      return { op: 'add', changes: [{ kind: 'table', name: table }, ...enumTypes(call).map((name) => ({ kind: 'enum' as const, name }))] };
+    case 'add_column': {
+      const column = columnCall(call);
+      const name = column && columnNameArg(column)?.value;
+      return table !== undefined && typeof name === 'string' ? { op: 'add', changes: [{ kind: 'column', name, table }] } : NONE;
+    }
+    case 'create_index': {
+      const name = nameOf(call, 'index_name');
+      return name !== undefined ? { op: 'add', changes: [{ kind: 'index', name, ...(table !== undefined ? { table } : {}), ...columnsOf(call, 'columns') }] } : NONE;
+    }
+    case 'rename_table': {
+      const from = nameOf(call, 'old_table_name');
+      const to = nameOf(call, 'new_table_name');
+      return from !== undefined && to !== undefined ? { op: 'rename-table', from, to } : NONE;
+    }
+    case 'alter_column': {
+      const from = nameOf(call, 'column_name');
+      const renamed = argOf(call, 'new_column_name');
+      const to = typeof renamed?.value === 'string' ? renamed.value : undefined;
+      return from !== undefined && to !== undefined && table !== undefined ? { op: 'rename-column', table, from, to } : NONE;
+    }
+    case 'drop_table':
+      return { op: 'drop', kind: 'table', name: table, table: undefined };
+    case 'drop_column':
+      return { op: 'drop', kind: 'column', name: nameOf(call, 'column_name'), table };
+    case 'drop_index':
+      return { op: 'drop', kind: 'index', name: nameOf(call, 'index_name'), table: undefined };
+    case 'drop_constraint':
+      return { op: 'drop', kind: 'constraint', name: nameOf(call, 'constraint_name'), table: undefined };
+    default: {
+      const type = CONSTRAINT_TYPES[call.name];
+      const name = type !== undefined ? nameOf(call, 'constraint_name') : undefined;
+      if (type === undefined || name === undefined) return NONE;
+      const columns = columnsOf(call, call.name === 'create_foreign_key' ? 'local_cols' : 'columns');
+      return { op: 'add', changes: [{ kind: 'constraint', name, ...(table !== undefined ? { table } : {}), ...columns, constraintType: type }] };
+    }
+  }
+}
+
+/** A change and when it was made; `dropped` once a later call took it back. */
+interface Made {
+  change: Change;
+  order: number;
+  dropped: boolean;
+}
+
+/**
+ * The changes made so far, indexed by kind and name and by table (both lower-cased), so that
+ * every call of a long upgrade costs about the same whatever came before it. The indexes may
+ * hold changes that were dropped or renamed since; lookups skip those and compare names as
+ * the Python side would (see `same`).
+ */
+class Changes {
+  private readonly made: Made[] = [];
+  private readonly byName = new Map<string, Made[]>();
+  private readonly byTable = new Map<string, Made[]>();
+
+  add(change: Change): void {
+    const existing = this.named(change.kind, change.name);
+    // Two changes of one kind and name are one object unless both tables are known and differ.
+    if (existing.some((m) => m.change.table === undefined || change.table === undefined || same(m.change.table, change.table))) return;
+    const made: Made = { change, order: this.made.length, dropped: false };
+    this.made.push(made);
+    index(this.byName, nameKey(change.kind, change.name), made);
+    if (change.table !== undefined) index(this.byTable, change.table.toLowerCase(), made);
+  }
+
+  /** A table renamed by the upgrade; a table it created itself only needs dropping under the new name. */
+  renameTable(from: string, to: string, call: OpCall): void {
+    const created = this.ofTable(from);
+    if (!created.some((m) => m.change.kind === 'table')) {
+      this.add({ kind: 'table-rename', name: to, from, call });
+      return;
+    }
+    for (const m of created) {
+      if (m.change.kind === 'table') this.rename(m, to);
+      else {
+        m.change.table = to;
+        index(this.byTable, to.toLowerCase(), m);
       }
     }
   }
-  return changes;
+
+  /** A column renamed by the upgrade; a column it added itself only needs dropping under the new name. */
+  renameColumn(table: string, from: string, to: string, call: OpCall): void {
+    const added = this.named('column', from).find((m) => same(m.change.table, table) && same(m.change.name, from));
+    if (added) this.rename(added, to);
+    else this.add({ kind: 'column-rename', name: to, from, table, call });
+  }
+
+  /** Drops of an unknown name or table take nothing back, since nothing can be matched. */
+  drop(kind: 'table' | 'column' | 'index' | 'constraint', name: string | undefined, table: string | undefined): void {
+    if (name === undefined) return;
+    if (kind === 'table') {
+      for (const m of this.ofTable(name)) m.dropped = true;
+      return;
+    }
+    for (const m of this.named(kind, name)) {
+      if (same(m.change.name, name) && (kind !== 'column' || same(m.change.table, table))) m.dropped = true;
+    }
+  }
+
+  /** The changes still in place, in the order they were made. */
+  live(): Change[] {
+    return this.made.filter((m) => !m.dropped).map((m) => m.change);
+  }
+
+  /** Live changes of `kind` whose name is `name` lower-cased, in the order they were made. */
+  private named(kind: ChangeKind, name: string): Made[] {
+    return current(this.byName.get(nameKey(kind, name)), (m) => m.change.kind === kind && m.change.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** Live tables named `table` and live changes on it, in the order they were made. */
+  private ofTable(table: string): Made[] {
+    const tables = current(this.byName.get(nameKey('table', table)), (m) => m.change.kind === 'table' && same(m.change.name, table));
+    const on = current(this.byTable.get(table.toLowerCase()), (m) => same(m.change.table, table));
+    return tables.length === 0 ? on : [...tables, ...on].sort((a, b) => a.order - b.order);
+  }
+
+  private rename(m: Made, name: string): void {
+    m.change.name = name;
+    index(this.byName, nameKey(m.change.kind, name), m);
+  }
+}
+
+function nameKey(kind: ChangeKind, name: string): string {
+  return `${kind}\0${name.toLowerCase()}`;
+}
+
+function index(map: Map<string, Made[]>, key: string, made: Made): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [made]);
+  else if (!list.includes(made)) list.push(made);
+}
+
+/**
+ * The live entries of an index list that still match, sorted by when they were made (a
+ * renamed change joins its new list at the end).
+ */
+function current(list: Made[] | undefined, matches: (m: Made) => boolean): Made[] {
+  if (!list) return [];
+  const out = list.filter((m) => !m.dropped && matches(m));
+  for (let i = 1; i < out.length; i++) {
+    if (out[i - 1].order > out[i].order) return out.sort((a, b) => a.order - b.order);
+  }
+  return out;
 }
 
 /** `{ columns }` when `param` is a list of literal column names. */

@@ -1,16 +1,10 @@
-import { LineIndex } from '../../parse';
+import { type LineIndex, lineIndexOf } from '../../parse';
 import type { OpCall, RevisionFile } from '../../parse/types';
 import type { TextEdit } from '../types';
 
-const lineIndexes = new WeakMap<RevisionFile, LineIndex>();
-
+/** The file's line table, shared with its parse. */
 export function linesOf(file: RevisionFile): LineIndex {
-  let lines = lineIndexes.get(file);
-  if (!lines) {
-    lines = new LineIndex(file.text);
-    lineIndexes.set(file, lines);
-  }
-  return lines;
+  return lineIndexOf(file);
 }
 
 /** The leading whitespace of a line of the file. */

@@ -1,8 +1,10 @@
-import type { MigrationFunction, OpCall, RevisionFile } from '../../parse/types';
+import { originOf } from '../../parse';
+import type { MigrationFunction, OpCall, RevisionFile, SqlString } from '../../parse/types';
 import { analyzeSql, rangeVarName } from '../../sql/analyze';
 import { isRecord } from '../../sql/parser';
 import type { SqlParser } from '../types';
-import type { Change } from './changes';
+import { type Change, foldOf } from './changes';
+import { linesOf } from './edits';
 import { argOf, nameOf, tableOf } from './signatures';
 
 /**
@@ -16,15 +18,26 @@ export class Undone {
   unknown = false;
   private readonly names = new Map<string, Set<string>>();
   private readonly all = new Set<string>();
+  /** Every part after a dot of the `table.column` names of dropped columns, for a column whose table is unknown. */
+  private readonly columnSuffixes = new Set<string>();
+  /** The last `leftBehind` answer, as indexes into the changes of its fold. */
+  private last: { fold: object; left: readonly number[] } | undefined;
 
   add(kind: string, name: string | undefined): void {
     if (name === undefined) {
       this.all.add(kind);
       return;
     }
-    const set = this.names.get(kind) ?? new Set<string>();
-    set.add(name.toLowerCase());
-    this.names.set(kind, set);
+    const lower = name.toLowerCase();
+    let set = this.names.get(kind);
+    if (!set) {
+      set = new Set<string>();
+      this.names.set(kind, set);
+    }
+    set.add(lower);
+    if (kind === 'column') {
+      for (let dot = lower.indexOf('.'); dot >= 0; dot = lower.indexOf('.', dot + 1)) this.columnSuffixes.add(lower.slice(dot + 1));
+    }
   }
 
   private has(kind: string, name: string | undefined): boolean {
@@ -33,8 +46,25 @@ export class Undone {
 
   /** Whether the downgrade may drop column `column` of `table` (either may be unknown). */
   private columnGone(table: string | undefined, column: string): boolean {
-    if (table === undefined) return this.all.has('column') || this.all.has('column-wild') || this.has('column-any-table', column) || [...(this.names.get('column') ?? [])].some((k) => k.endsWith(`.${column.toLowerCase()}`));
+    if (table === undefined) return this.all.has('column') || this.all.has('column-wild') || this.has('column-any-table', column) || this.columnSuffixes.has(column.toLowerCase());
     return this.has('column', `${table}.${column}`) || this.has('column-any-table', column) || this.has('column-wild', table);
+  }
+
+  /**
+   * The changes this downgrade may not take back, in their order. Asked again for the changes
+   * of the same fold (a keystroke that changed neither function's effect), it answers from
+   * memory, with the changes as given.
+   */
+  leftBehind(changes: readonly Change[]): Change[] {
+    const fold = foldOf(changes);
+    if (this.last?.fold !== fold) {
+      const left: number[] = [];
+      changes.forEach((c, i) => {
+        if (!this.undoes(c)) left.push(i);
+      });
+      this.last = { fold, left };
+    }
+    return this.last.left.map((i) => changes[i]!);
   }
 
   /** Whether the downgrade may take `c` back. */
@@ -68,47 +98,109 @@ export class Undone {
 const INERT = new Set(['f', 'get_bind', 'get_context', 'batch_alter_table', 'inline_literal', 'bulk_insert', 'execute', 'create_table_comment', 'drop_table_comment']);
 const CREATES = /^(create_|add_column$)/;
 
+/**
+ * What the downgrade `fn` of `file` takes back. The result may be the one an earlier call
+ * returned for the same downgrade, so callers must not modify it.
+ */
 export function downgradeUndo(file: RevisionFile, fn: MigrationFunction, sql: SqlParser | undefined): Undone {
+  const undos: CallUndo[] = [];
+  for (const call of fn.opCalls) {
+    const origin = originOf(call);
+    let undo = callUndos.get(origin);
+    if (!undo) {
+      undo = opUndo(origin);
+      callUndos.set(origin, undo);
+    }
+    if (undo !== NOTHING) undos.push(undo);
+  }
+  const strings = fn.sql.map(originOf);
+  const body = bodyText(file, fn);
+  const key = `${file.path}\0${fn.name}`;
+  const last = lastRuns.get(key);
+  if (last && last.sqlParser === sql && last.body === body && sameItems(last.undos, undos) && sameItems(last.sql, strings) && (last.moduleText === undefined || last.moduleText === file.text)) {
+    return last.undone;
+  }
+
   const undone = new Undone();
-  for (const call of fn.opCalls) opUndo(call, undone);
+  for (const undo of undos) {
+    if (undo === 'unknown') undone.unknown = true;
+    else for (const [kind, name] of undo) undone.add(kind, name);
+  }
   if (fn.sql.length > 0) {
     if (!sql) undone.unknown = true;
     else for (const s of fn.sql) sqlUndo(sql, s, undone);
   }
-  textUndo(file, fn, undone);
+  const text = textUndo(body, file.text);
+  if (text.unknown) undone.unknown = true;
+  for (const name of text.enums) undone.add('enum', name);
+
+  lastRuns.delete(key);
+  lastRuns.set(key, { undos, sql: strings, sqlParser: sql, body, moduleText: text.readsModule ? file.text : undefined, undone });
+  if (lastRuns.size > KEPT_RUNS) lastRuns.delete(lastRuns.keys().next().value!);
   return undone;
 }
 
-function opUndo(call: OpCall, undone: Undone): void {
+/**
+ * What a downgrade was read from, so that the next lint of the same downgrade can tell that
+ * nothing it depends on changed: what its op calls undo (the same objects for calls whose
+ * statements were not edited, see originOf), its SQL strings by origin, the body's text, and
+ * the module's text when a bound enum was looked up there. None of it has a position.
+ */
+interface UndoRun {
+  undos: readonly CallUndo[];
+  sql: readonly SqlString[];
+  sqlParser: SqlParser | undefined;
+  body: string;
+  moduleText: string | undefined;
+  undone: Undone;
+}
+
+/** The last reading of each downgrade by file and name, for the few files being edited. */
+const lastRuns = new Map<string, UndoRun>();
+const KEPT_RUNS = 16;
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** What one op call takes back, as `Undone.add` arguments, or 'unknown' when it may do anything. */
+type CallUndo = readonly (readonly [kind: string, name: string | undefined])[] | 'unknown';
+
+const NOTHING: CallUndo = [];
+
+// Op calls of statements a keystroke did not touch keep their origin (see originOf), so each
+// call's arguments are read once rather than on every lint.
+const callUndos = new WeakMap<OpCall, CallUndo>();
+
+function opUndo(call: OpCall): CallUndo {
   const table = tableOf(call);
   switch (call.name) {
     case 'drop_table':
-      return undone.add('table', table);
+      return [['table', table]];
     case 'drop_column': {
       const column = nameOf(call, 'column_name');
-      if (table === undefined) undone.add('column-any-table', column);
-      else if (column === undefined) undone.add('column-wild', table);
-      else undone.add('column', `${table}.${column}`);
-      return undone.add('column-of', table);
+      const dropped: [string, string | undefined] =
+        table === undefined ? ['column-any-table', column] : column === undefined ? ['column-wild', table] : ['column', `${table}.${column}`];
+      return [dropped, ['column-of', table]];
     }
     case 'drop_index':
-      return undone.add('index', nameOf(call, 'index_name'));
+      return [['index', nameOf(call, 'index_name')]];
     case 'drop_constraint':
-      return undone.add('constraint', nameOf(call, 'constraint_name'));
+      return [['constraint', nameOf(call, 'constraint_name')]];
     case 'rename_table': {
       const from = nameOf(call, 'old_table_name');
       const to = nameOf(call, 'new_table_name');
-      return undone.add('table-rename', from !== undefined && to !== undefined ? `${from}>${to}` : undefined);
+      return [['table-rename', from !== undefined && to !== undefined ? `${from}>${to}` : undefined]];
     }
     case 'alter_column': {
       const renamed = argOf(call, 'new_column_name');
-      if (!renamed) return;
+      if (!renamed) return NOTHING;
       const from = nameOf(call, 'column_name');
       const to = typeof renamed.value === 'string' ? renamed.value : undefined;
-      return undone.add('column-rename', table !== undefined && from !== undefined && to !== undefined ? `${table}.${from}>${to}` : undefined);
+      return [['column-rename', table !== undefined && from !== undefined && to !== undefined ? `${table}.${from}>${to}` : undefined]];
     }
     default:
-      if (!INERT.has(call.name) && !CREATES.test(call.name)) undone.unknown = true;
+      return !INERT.has(call.name) && !CREATES.test(call.name) ? 'unknown' : NOTHING;
   }
 }
 
@@ -173,17 +265,25 @@ const KEYWORDS = new Set(['if', 'elif', 'while', 'for', 'return', 'assert', 'not
 const ENUM_CALL = /\b(?:[A-Za-z_]\w*\s*\.\s*)*(?:Enum|ENUM)\s*\(/g;
 const DROP_METHOD = /\.\s*drop(_all)?\s*\(/g;
 
+/** The body's whole lines, without the line break after the last one. */
+function bodyText(file: RevisionFile, fn: MigrationFunction): string {
+  const lines = linesOf(file);
+  const last = fn.bodyRange.end.line;
+  const end = last + 1 < lines.lineCount ? lines.lineStart(last + 1) - 1 : file.text.length;
+  return file.text.slice(lines.lineStart(fn.bodyRange.start.line), end);
+}
+
 /**
  * Reads what the parser does not model from the downgrade's text: `sa.Enum(name="x").drop(...)`
  * and `status_enum.drop(...)` (the enum bound in the module or the function), and anything else
  * that may drop objects or do unseen work: another `.drop()`, `metadata.drop_all()`, and
  * statement-level calls of helper functions. Constructors (capitalised) are not helpers.
+ * `readsModule` tells whether the module's text was looked at too.
  */
-function textUndo(file: RevisionFile, fn: MigrationFunction, undone: Undone): void {
-  const lines = file.text.split('\n');
-  const body = lines.slice(fn.bodyRange.start.line, fn.bodyRange.end.line + 1).join('\n');
+function textUndo(body: string, moduleText: string): { unknown: boolean; enums: string[]; readsModule: boolean } {
+  const result = { unknown: false, enums: [] as string[], readsModule: false };
   for (const m of body.matchAll(/^[ \t]*([a-z_]\w*)\s*\(/gm)) {
-    if (!KEYWORDS.has(m[1]!)) undone.unknown = true;
+    if (!KEYWORDS.has(m[1]!)) result.unknown = true;
   }
   const enumCalls = new Map<number, string | undefined>();
   for (const m of body.matchAll(ENUM_CALL)) {
@@ -191,14 +291,37 @@ function textUndo(file: RevisionFile, fn: MigrationFunction, undone: Undone): vo
     if (end !== undefined) enumCalls.set(end, enumName(body.slice(m.index, end)));
   }
   for (const m of body.matchAll(DROP_METHOD)) {
-    const before = body.slice(0, m.index).trimEnd();
-    const receiver = /([A-Za-z_]\w*)$/.exec(before);
+    // The code before `.drop`: where it ends, and the name it ends with unless that is an attribute.
+    const before = skipSpaceBack(body, m.index);
+    const receiver = trailingName(body, before);
     let name: string | undefined;
-    if (m[1] === undefined && enumCalls.has(before.length)) name = enumCalls.get(before.length);
-    else if (m[1] === undefined && receiver && !/\.\s*$/.test(before.slice(0, receiver.index))) name = boundEnumName(file.text, body, receiver[1]!);
-    if (name === undefined) undone.unknown = true;
-    else undone.add('enum', name);
+    if (m[1] === undefined && enumCalls.has(before)) name = enumCalls.get(before);
+    else if (m[1] === undefined && receiver !== undefined && body[skipSpaceBack(body, receiver) - 1] !== '.') {
+      result.readsModule = true;
+      name = boundEnumName(moduleText, body, body.slice(receiver, before));
+    }
+    if (name === undefined) result.unknown = true;
+    else result.enums.push(name);
   }
+  return result;
+}
+
+/** The offset where the whitespace (as `String.prototype.trimEnd` sees it) before `end` starts. */
+function skipSpaceBack(text: string, end: number): number {
+  let i = end;
+  while (i > 0 && /\s/.test(text[i - 1]!)) i--;
+  return i;
+}
+
+/**
+ * Where the name that ends at `end` starts (a letter or underscore followed by word
+ * characters, as `/[A-Za-z_]\w*$/` would match it), or undefined when no name ends there.
+ */
+function trailingName(text: string, end: number): number | undefined {
+  let start = end;
+  while (start > 0 && /\w/.test(text[start - 1]!)) start--;
+  while (start < end && /\d/.test(text[start]!)) start++;
+  return start < end ? start : undefined;
 }
 
 /** The enum name of `receiver = sa.Enum(..., name="x")` in the function, else at module level. */
