@@ -1,4 +1,4 @@
-// Bundles the extension client, the language server and the CLI into dist/.
+// Bundles the extension client, the language server and the CLI (with its lint worker) into dist/.
 // Types are checked separately (`npm run typecheck`); esbuild only strips them.
 import * as esbuild from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -29,6 +29,8 @@ const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js' },
   { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
+  // `lint`'s worker threads; dist/cli.js starts it from beside itself.
+  { entryPoints: ['server/src/cli/lintWorker.ts'], outfile: 'dist/lintWorker.js' },
 ];
 
 async function copyWasm() {

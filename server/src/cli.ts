@@ -3,13 +3,14 @@ import { isOutputFormat, OUTPUT_FORMATS } from './cli/format';
 import { runGraph } from './cli/graphCommand';
 import { UsageError, processIO, type CliIO } from './cli/io';
 import { runLint } from './cli/lintCommand';
+import { MIN_FILES_FOR_WORKERS } from './cli/lintPool';
 import pkg from '../../package.json';
 
 const HELP = `alembic-pilot ${pkg.version}: lint and graph Alembic migrations, without running Python.
 
 Usage:
   alembic-pilot lint [--format text|json|sarif] [--config pyproject.toml] [--since GIT_REF] [--fix]
-                     <alembic.ini | pyproject.toml | folder | files...>
+                     [--jobs N] <alembic.ini | pyproject.toml | folder | files...>
   alembic-pilot graph [--json] [--name SECTION] <alembic.ini | pyproject.toml | folder>
 
 Commands:
@@ -22,8 +23,11 @@ Commands:
                            included; the rules still see the whole history
            --fix           add the missing idempotency guards (IF NOT EXISTS, ...) in place, list
                            them on stderr, then report what remains
+           -j, --jobs N    lint on N threads (1: no worker threads); by default every core when
+                           there are ${MIN_FILES_FOR_WORKERS} files or more to lint, else one thread
            Exit codes: 0 no finding at warning or above; 1 findings at warning or above;
-           2 bad usage, an unreadable config, an unknown git ref, or a linter that cannot start.
+           2 bad usage, an unreadable config, an unknown git ref, or a linter that cannot start
+           or fails on a worker thread.
   graph    Print the revision graph, newest first, as \`alembic history\` does.
            --json          one JSON object: heads, bases, revisions, problems
            -n, --name      the ini section to read, as \`alembic -n\` (default: alembic)
@@ -65,6 +69,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         config: { type: 'string' },
         since: { type: 'string' },
         fix: { type: 'boolean', default: false },
+        jobs: { type: 'string', short: 'j' },
         help: { type: 'boolean', short: 'h', default: false },
       });
       if (values.help) {
@@ -77,6 +82,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         {
           format,
           fix: values.fix === true,
+          ...(typeof values.jobs === 'string' ? { jobs: positiveInteger('--jobs', values.jobs) } : {}),
           targets: positionals,
           ...(typeof values.config === 'string' ? { config: values.config } : {}),
           ...(typeof values.since === 'string' ? { since: values.since } : {}),
@@ -92,6 +98,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     throw e;
   }
+}
+
+function positiveInteger(option: string, raw: string): number {
+  if (!/^[1-9]\d*$/.test(raw)) throw new UsageError(`${option} must be a whole number of at least 1, not '${raw}'.`);
+  return Number(raw);
 }
 
 type Spec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

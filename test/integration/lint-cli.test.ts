@@ -1,16 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json';
 
 /**
- * `alembic-pilot lint` as a CI job runs it: the bundled CLI (dist/cli.js, built by `npm test`
- * before vitest runs) in its own process, on the sample and on the projects under
- * test/fixtures/lint-cli/. The sample's JSON output is a snapshot; refresh it with
+ * `alembic-pilot lint` as a CI job runs it: the bundled CLI (dist/cli.js and its worker
+ * dist/lintWorker.js, built by `npm test` before vitest runs) in its own process, on the
+ * sample, on the projects under test/fixtures/lint-cli/ and on a generated history. The
+ * sample's JSON output is a snapshot; refresh it with
  * `UPDATE_SNAPSHOTS=1 npx vitest run test/integration/lint-cli.test.ts` and review the diff.
  */
 
@@ -37,7 +39,11 @@ interface JsonFinding {
 }
 
 function lint(cwd: string, ...args: string[]): Run {
-  const r = spawnSync(process.execPath, [path.join(repo, 'dist/cli.js'), 'lint', ...args], { cwd, encoding: 'utf8' });
+  return lintWith(path.join(repo, 'dist/cli.js'), cwd, ...args);
+}
+
+function lintWith(cli: string, cwd: string, ...args: string[]): Run {
+  const r = spawnSync(process.execPath, [cli, 'lint', ...args], { cwd, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -186,6 +192,8 @@ describe('arguments', () => {
     ['a missing path', ['nosuch'], /nosuch: no such file or folder/],
     ['a folder without an environment', ['no-environment'], /no Alembic environment .* under no-environment/],
     ['a file no environment lists', ['no-environment/README.md'], /not a revision file of any Alembic environment/],
+    ['--jobs 0', ['--jobs', '0', 'basic'], /--jobs must be a whole number of at least 1, not '0'/],
+    ['a --jobs that is not a number', ['-j', 'all', 'basic'], /--jobs must be a whole number of at least 1, not 'all'/],
   ])('exits 2 with the reason on stderr for %s', (_, args, reason) => {
     const r = lint(fixtures, ...args);
     expect(r.code).toBe(2);
@@ -278,7 +286,7 @@ describe('--since', () => {
 });
 
 describe('--fix', () => {
-  it('adds the missing guards in place, lists them, and reports what remains', () => {
+  it('adds the missing guards in place and lists them', () => {
     const dir = copyFixture('fixable');
     const file = path.join(dir, 'migrations/versions/d4_audit.py');
     const before = json(lint(dir, '--format', 'json', '.'));
@@ -287,16 +295,94 @@ describe('--fix', () => {
     const r = lint(dir, '--fix', '--format', 'json', '.');
     expect(readFileSync(file, 'utf8')).toContain('op.execute("CREATE TABLE IF NOT EXISTS audit (id BIGINT PRIMARY KEY, mood_at TIMESTAMPTZ)")');
     expect(readFileSync(file, 'utf8')).toContain('op.execute("CREATE INDEX IF NOT EXISTS ix_audit_mood_at ON audit (mood_at)")');
+    // CREATE TYPE has no IF NOT EXISTS: it is wrapped in a DO block that ignores the duplicate.
+    expect(readFileSync(file, 'utf8')).toContain(
+      `op.execute("DO $$ BEGIN CREATE TYPE mood AS ENUM ('calm', 'busy'); EXCEPTION WHEN duplicate_object THEN NULL; END $$")`,
+    );
     expect(r.stderr.trim().split('\n')).toEqual([
       'fixed migrations/versions/d4_audit.py:16:17 [non-idempotent-ddl]: Insert IF NOT EXISTS',
       'fixed migrations/versions/d4_audit.py:17:17 [non-idempotent-ddl]: Insert IF NOT EXISTS',
+      'fixed migrations/versions/d4_audit.py:18:17 [non-idempotent-ddl]: Wrap in a DO block that ignores duplicate_object',
     ]);
-    // CREATE TYPE has no IF NOT EXISTS, so it stays and still fails the job.
-    expect(r.code).toBe(1);
-    expect(json(r).map((f) => `${f.line}:${f.column} ${f.rule}`)).toEqual(['18:17 non-idempotent-ddl']);
+    expect(r.code).toBe(0);
+    expect(json(r)).toEqual([]);
 
     const again = lint(dir, '--fix', '.');
     expect(again.stderr).toBe('');
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(0);
+  });
+});
+
+describe('--jobs: worker threads', () => {
+  /**
+   * A generated history (bench/history.mjs) with every rule's fixtures added to it and their
+   * multi-file environments beside it, so that each rule reports and the threads merge
+   * findings of several environments. (When the default starts workers is a unit test of
+   * `threadCount`.)
+   */
+  let history: string;
+
+  function copyRuleFixtures(into: string): void {
+    const rules = path.join(repo, 'test/fixtures/rules');
+    const versions = path.join(into, 'migrations/versions');
+    for (const rule of readdirSync(rules)) {
+      for (const entry of readdirSync(path.join(rules, rule), { withFileTypes: true })) {
+        const from = path.join(rules, rule, entry.name);
+        if (entry.isDirectory()) cpSync(from, path.join(into, 'envs', `${rule}-${entry.name}`), { recursive: true });
+        else if (entry.name.endsWith('.py')) copyFileSync(from, path.join(versions, `zz_${rule}_${entry.name}`.replaceAll('-', '_')));
+      }
+    }
+  }
+
+  /** Every revision file under a folder, relative to it, with its text. */
+  function texts(dir: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+      if (f.endsWith('.py')) out[f] = readFileSync(path.join(dir, f), 'utf8');
+    }
+    return out;
+  }
+
+  beforeAll(async () => {
+    // The generator is a plain ES module shared with the benchmarks; it caches its histories.
+    const generator = (await import(pathToFileURL(path.join(repo, 'bench/history.mjs')).href)) as { ensureHistory(count: number): { dir: string } };
+    history = mkdtempSync(path.join(work, 'history-'));
+    cpSync(generator.ensureHistory(200).dir, history, { recursive: true });
+    copyRuleFixtures(history);
+  });
+
+  it('reports exactly what one thread reports', () => {
+    const one = lint(history, '--jobs', '1', '--format', 'json', '.');
+    expect(one.code).toBe(1);
+    const rules = new Set(json(one).map((f) => f.rule));
+    expect([...rules].sort()).toEqual(
+      expect.arrayContaining(['duplicate-revision', 'incomplete-downgrade', 'multiple-heads', 'non-idempotent-ddl', 'python-syntax', 'revision-cycle', 'sql-syntax', 'unused-suppression']),
+    );
+    expect(new Set(json(one).map((f) => f.file.split('/')[0]))).toEqual(new Set(['envs', 'migrations']));
+    for (const jobs of [['--jobs', '2'], ['-j', '5']]) {
+      expect(lint(history, ...jobs, '--format', 'json', '.'), `with ${jobs.join(' ')}`).toEqual(one);
+    }
+  });
+
+  it('applies the same fixes and reports what remains as one thread does', () => {
+    const single = mkdtempSync(path.join(work, 'fix-one-'));
+    const parallel = mkdtempSync(path.join(work, 'fix-many-'));
+    cpSync(history, single, { recursive: true });
+    cpSync(history, parallel, { recursive: true });
+    const one = lint(single, '--fix', '--jobs', '1', '--format', 'json', '.');
+    expect(one.stderr).toMatch(/^fixed migrations\/versions\/.*: Insert IF NOT EXISTS$/m);
+    expect(lint(parallel, '--fix', '--jobs', '3', '--format', 'json', '.')).toEqual(one);
+    expect(texts(parallel)).toEqual(texts(single));
+  });
+
+  it('exits 2 with the reason, and prints no findings, when a worker fails', () => {
+    // A copy of the bundle whose worker throws: the CLI must say so rather than hang or pass.
+    const dist = mkdtempSync(path.join(work, 'dist-'));
+    for (const file of ['cli.js', 'libpg-query.wasm']) copyFileSync(path.join(repo, 'dist', file), path.join(dist, file));
+    writeFileSync(path.join(dist, 'lintWorker.js'), "throw new Error('this worker is broken');\n");
+    const r = lintWith(path.join(dist, 'cli.js'), path.join(fixtures, 'basic'), '--jobs', '2', '.');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^alembic-pilot: a lint worker failed: Error: this worker is broken/);
   });
 });

@@ -1,17 +1,15 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseRevisionFile } from '../core/parse';
-import { RevisionProject } from '../core/project/revisionProject';
 import { RULES } from '../core/rules/registry';
-import { lintEnvironment, type RuleError } from '../core/rules/runner';
-import type { Finding, SqlParser } from '../core/rules/types';
-import { loadSqlParser } from '../core/sql';
+import type { Finding } from '../core/rules/types';
 import { formatFindings, type FormatContext, type OutputFormat } from './format';
 import { displayPath } from './format/location';
 import { UsageError, type CliIO } from './io';
 import { applyFixes } from './lintFix';
 import { lintSettings, readOverrides, type EnvironmentSettings } from './lintSettings';
+import { chunksOf, lintInParallel, threadCount } from './lintPool';
+import { ChunkLinter, loadSqlParserForLint, type LintJobSpec, type ReportedRuleError } from './lintShare';
 import { ChangedFiles } from './lintSince';
 import { resolveLintJobs, type LintJob } from './lintTargets';
 import pkg from '../../../package.json';
@@ -28,6 +26,11 @@ export interface LintCommandOptions {
   config?: string;
   since?: string;
   fix: boolean;
+  /**
+   * Threads to lint on (`--jobs`): 1 lints on the main thread, more start worker threads.
+   * Undefined uses every core once there are enough files to pay for the workers.
+   */
+  jobs?: number;
   targets: string[];
 }
 
@@ -73,26 +76,27 @@ function formatContext(cwd: string): FormatContext {
   };
 }
 
-function describeError(e: RuleError, cwd: string): string {
-  const reason = e.error instanceof Error ? e.error.message : String(e.error);
-  return `warning: rule ${e.rule} failed on ${displayPath(e.file, cwd).file} and was skipped there: ${reason}`;
+function describeError(e: ReportedRuleError, cwd: string): string {
+  return `warning: rule ${e.rule} failed on ${displayPath(e.file, cwd).file} and was skipped there: ${e.reason}`;
 }
 
 interface PreparedJob {
   job: LintJob;
-  project: RevisionProject;
   settings: EnvironmentSettings;
 }
 
-function lintJobs(prepared: readonly PreparedJob[], sql: SqlParser, io: CliIO): Finding[] {
-  const findings: Finding[] = [];
-  for (const { job, project, settings } of prepared) {
-    if (job.selected?.size === 0) continue;
-    const only = job.selected ? [...job.selected] : undefined;
-    const options = { settings: settings.settings, targets: settings.targets, sql, onRuleError: (e: RuleError) => io.stderr(describeError(e, io.cwd)) };
-    findings.push(...lintEnvironment(job.env, project, options, only));
-  }
-  return findings;
+/** The files each job reports on, in load order. */
+function filesToLint(prepared: readonly PreparedJob[]): string[][] {
+  return prepared.map(({ job }) => (job.selected ? job.files.filter((f) => job.selected!.has(f)) : job.files));
+}
+
+function specOf({ job, settings }: PreparedJob): LintJobSpec {
+  return { env: job.env, files: job.files, settings: settings.settings, targets: settings.targets };
+}
+
+/** The worker script: dist/lintWorker.js, bundled beside dist/cli.js. */
+function workerScript(): string {
+  return path.join(__dirname, 'lintWorker.js');
 }
 
 export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<number> {
@@ -100,16 +104,23 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   const jobs = resolveLintJobs(opts.targets, io.cwd);
   if (opts.since !== undefined) narrowToChanged(jobs, opts.since);
   const fromFlag = opts.config === undefined ? { overrides: {}, problems: [] } : readOverrides(path.resolve(io.cwd, opts.config));
-  const prepared = jobs.map((job): PreparedJob => ({ job, project: new RevisionProject(parseRevisionFile), settings: lintSettings(job.env, fromFlag.overrides) }));
+  const prepared = jobs.map((job): PreparedJob => ({ job, settings: lintSettings(job.env, fromFlag.overrides) }));
+  const toLint = filesToLint(prepared);
+  const threads = threadCount(opts.jobs, toLint.reduce((n, files) => n + files.length, 0));
+  const specs = prepared.map(specOf);
+  const chunks = chunksOf(toLint, threads);
 
   // Every usage error is found before anything is printed, so exit code 2 leaves stdout empty.
-  let sql: SqlParser;
-  try {
-    sql = await loadSqlParser();
-  } catch (e) {
-    // Linting without it would pass every SQL rule silently, which a CI job must not mistake for success.
-    throw new UsageError(`PostgreSQL's parser (libpg-query) could not be loaded, so the SQL rules cannot run: ${(e as Error).message}`);
-  }
+  // Workers load the SQL parser for themselves, and fail the same way when they cannot.
+  const sql = await loadSqlParserForLint();
+  const lint = async (): Promise<Finding[]> => {
+    // A new linter per round: after --fix, every project is built again from the files as they are now.
+    const here = new ChunkLinter(specs, sql);
+    const round = await lintInParallel({ script: workerScript(), threads, jobs: specs, chunks, lintHere: (chunk) => here.lint(chunk) });
+    for (const e of round.ruleErrors) io.stderr(describeError(e, io.cwd));
+    return round.findings;
+  };
+
   // Environments that share a pyproject.toml share its problems; each is printed once.
   const warnings = new Set<string>();
   for (const p of fromFlag.problems) warnings.add(`warning: ${p.message}`);
@@ -118,17 +129,15 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
     for (const p of settings.problems) warnings.add(`warning: ${p.message}`);
   }
   for (const w of warnings) io.stderr(w);
-  for (const p of prepared) p.project.loadFromDisk(p.job.files);
 
-  let findings = lintJobs(prepared, sql, io);
+  let findings = await lint();
   if (opts.fix) {
     const outcome = applyFixes(findings);
     for (const { finding, title } of outcome.applied) io.stderr(`fixed ${where(finding, io.cwd)}: ${title}`);
     for (const { finding, reason } of outcome.skipped) io.stderr(`not fixed ${where(finding, io.cwd)}: ${reason}`);
     if (outcome.applied.length > 0) {
       // The fixes changed the files, so what remains is found by linting them again.
-      for (const p of prepared) p.project.loadFromDisk(p.job.files);
-      findings = lintJobs(prepared, sql, io);
+      findings = await lint();
     }
   }
 

@@ -56,16 +56,17 @@ function environmentsUnder(folder: string, shown: string): AlembicEnvironment[] 
 
 class FileOwners {
   private readonly byFolder = new Map<string, AlembicEnvironment[]>();
-  private readonly listings = new Map<string, { files: string[]; real: Map<string, string> }>();
+  private readonly listings = new Map<string, string[]>();
+  private readonly byRealPath = new Map<string, Map<string, string>>();
 
-  listing(env: AlembicEnvironment): { files: string[]; real: Map<string, string> } {
-    let l = this.listings.get(keyOf(env));
-    if (!l) {
-      const files = listRevisionFiles(env);
-      l = { files, real: new Map(files.map((f) => [realpathOrSelf(f), f])) };
-      this.listings.set(keyOf(env), l);
+  /** Every revision file of an environment, listed once however many targets name it. */
+  listing(env: AlembicEnvironment): string[] {
+    let files = this.listings.get(keyOf(env));
+    if (!files) {
+      files = listRevisionFiles(env);
+      this.listings.set(keyOf(env), files);
     }
-    return l;
+    return files;
   }
 
   /**
@@ -77,11 +78,24 @@ class FileOwners {
     const real = realpathOrSelf(file);
     for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
       for (const env of this.environmentsIn(dir)) {
-        const listed = this.listing(env).real.get(real);
+        const listed = this.realPaths(env).get(real);
         if (listed !== undefined) return { env, listed };
       }
       if (path.dirname(dir) === dir) return undefined;
     }
+  }
+
+  /**
+   * The environment's files by real path. Only a revision file named as a target needs it,
+   * and resolving every file of a long history costs more than linting a few of them.
+   */
+  private realPaths(env: AlembicEnvironment): Map<string, string> {
+    let real = this.byRealPath.get(keyOf(env));
+    if (!real) {
+      real = new Map(this.listing(env).map((f) => [realpathOrSelf(f), f]));
+      this.byRealPath.set(keyOf(env), real);
+    }
+    return real;
   }
 
   private environmentsIn(dir: string): AlembicEnvironment[] {
@@ -99,7 +113,7 @@ export function resolveLintJobs(targets: readonly string[], cwd: string): LintJo
   const owners = new FileOwners();
   const jobs = new Map<string, LintJob>();
   const addWhole = (env: AlembicEnvironment): void => {
-    jobs.set(keyOf(env), { env, files: owners.listing(env).files, selected: undefined });
+    jobs.set(keyOf(env), { env, files: owners.listing(env), selected: undefined });
   };
 
   for (const target of targets) {
@@ -115,7 +129,7 @@ export function resolveLintJobs(targets: readonly string[], cwd: string): LintJo
       if (!owner) throw new UsageError(`${target} is not a revision file of any Alembic environment configured in its folder or a folder above it.`);
       const key = keyOf(owner.env);
       const job = jobs.get(key);
-      if (!job) jobs.set(key, { env: owner.env, files: owners.listing(owner.env).files, selected: new Set([owner.listed]) });
+      if (!job) jobs.set(key, { env: owner.env, files: owners.listing(owner.env), selected: new Set([owner.listed]) });
       else job.selected?.add(owner.listed);
     }
   }
