@@ -69,9 +69,9 @@ export function parseRevisionFile(path: string, text: string): RevisionFile {
  * SQL strings of every statement of the migration functions that the edit did not touch
  * from the previous parse (see StatementReuse), so a keystroke costs little more than the
  * statement it is in. The result is what extracting everything from the new tree gives,
- * positions included; call arguments are computed only when read. That is a fresh parse's
- * result too, except in rare edits to code with a syntax error, where lezer's incremental
- * tree can recover from the error differently than a parse from scratch would.
+ * positions included; call arguments are computed only when read. While the file has a
+ * syntax error it is parsed from scratch instead, because lezer's incremental tree can recover
+ * from an error differently than a parse from scratch (the CLI's) would.
  */
 export function parseRevisionFileIncremental(
   path: string,
@@ -81,9 +81,17 @@ export function parseRevisionFileIncremental(
 ): IncrementalParse {
   const source = withoutBom(text);
   const edits = previous ? (changes ?? inferChanges(previous.text, source)) : [];
-  const tree = parsePython(source, previous, edits);
-  const statements = new StatementCache(previous?.statements);
-  const file = extract(path, source, tree, { previous: previous?.statements, next: statements, edits });
+  let tree = parsePython(source, previous, edits);
+  let statements = new StatementCache(previous?.statements);
+  let file = extract(path, source, tree, { previous: previous?.statements, next: statements, edits });
+  if (previous && file.problems.some((p) => p.code === 'python-syntax')) {
+    // Lezer's incremental parse may recover from a syntax error differently than a parse from
+    // scratch, and the CLI parses from scratch. While the file does not parse, every keystroke
+    // parses it whole, so the editor and CI always report the same thing.
+    tree = parsePython(source);
+    statements = new StatementCache(undefined);
+    file = extract(path, source, tree, { previous: undefined, next: statements, edits: [] });
+  }
   return { file: withBomProblem(file, path, text), state: { text: source, tree, statements } };
 }
 
