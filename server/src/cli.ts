@@ -27,12 +27,12 @@ Commands:
                            there are ${MIN_FILES_FOR_WORKERS} files or more to lint, else one thread
            Exit codes: 0 no finding at warning or above; 1 findings at warning or above;
            2 bad usage, an unreadable config, an unknown git ref, or a linter that cannot start
-           or fails on a worker thread.
+           or fails (on a worker thread or with an internal error).
   graph    Print the revision graph, newest first, as \`alembic history\` does.
            --json          one JSON object: heads, bases, revisions, problems
            -n, --name      the ini section to read, as \`alembic -n\` (default: alembic)
            Exit codes: 0 success (several heads are a state, not a problem); 1 problems found;
-           2 bad usage or an unreadable config.
+           2 bad usage, an unreadable config or an internal error.
 
 Options:
   -h, --help     show this help
@@ -116,8 +116,15 @@ function parse(args: string[], options: Spec): ReturnType<typeof parseArgs> {
 }
 
 if (require.main === module) {
-  // An unexpected error rejects the promise, and Node prints it and exits with 1, as before.
-  void main(process.argv.slice(2), processIO).then((code) => {
-    process.exitCode = code;
-  });
+  // A bug of ours must not pass for findings (exit 1) in a CI job: it exits 2, like every other
+  // failure to lint, with the stack for the report.
+  main(process.argv.slice(2), processIO).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      processIO.stderr(`alembic-pilot: internal error, please report it: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      process.exitCode = 2;
+    },
+  );
 }

@@ -133,6 +133,18 @@ describe('usage errors exit 2 with the reason on stderr and nothing on stdout', 
   });
 });
 
+describe('an internal error', () => {
+  it('exits 2, not 1, so that a CI job cannot take a crash for findings', () => {
+    // A preloaded module breaks JSON output, which no input can do: the CLI's own code throws.
+    const preload = path.join(work, 'break-json.cjs');
+    writeFileSync(preload, "JSON.stringify = () => { throw new Error('stringify is broken'); };\n");
+    const r = spawnSync(process.execPath, ['--require', preload, path.join(repo, 'dist/cli.js'), 'graph', '--json', sample], { cwd: work, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^alembic-pilot: internal error, please report it: Error: stringify is broken\n\s+at /);
+  });
+});
+
 describe('help and version', () => {
   it('prints help', () => {
     const r = cli('--help');
