@@ -23,9 +23,10 @@ export function formatRss(kib) {
 }
 
 /**
- * Replaces this size's section of docs/BENCHMARKS.md (between its markers) or appends it,
- * so that reruns update the numbers and runs of other sizes keep theirs.
- * @param {number} revisions
+ * Replaces one section of docs/BENCHMARKS.md (between its markers) or appends it, so that
+ * reruns update the numbers and other sections keep theirs. `revisions` names the section: a
+ * history size for bench/run.mjs, `relint` for bench/lint-latency.mjs.
+ * @param {number | string} revisions
  * @param {string} section
  */
 export function writeDocs(revisions, section) {

@@ -1,12 +1,15 @@
-// `npm run bench`: times `alembic-pilot graph --json` on a large generated history against the
-// real `alembic heads` and against plain `cat` of the same files, checks that both tools agree
-// on the heads, measures peak memory, and records the results in docs/BENCHMARKS.md.
+// `npm run bench`: times `alembic-pilot graph --json` and `alembic-pilot lint` (every rule over
+// every file, no cache) on a large generated history against the real `alembic heads` and
+// against plain `cat` of the same files, in one run; checks that both tools agree on the heads,
+// measures peak memory, and records the results in docs/BENCHMARKS.md.
 //
 // Environment:
 //   BENCH_REVISIONS=N     history size (default 10000; at least 50)
 //   BENCH_RUNS=N          timed runs of the CLI and of cat (default 5)
 //   BENCH_ALEMBIC_RUNS=N  timed runs of each alembic variant (default: BENCH_RUNS, but 3 from
 //                         2,000 revisions up, where one run takes several seconds)
+//   BENCH_LINT_RUNS=N     timed runs of the whole-history lint (default: 3 from 2,000 revisions
+//                         up, where one run takes many seconds, else BENCH_RUNS)
 //   BENCH_WRITE_DOCS=0    print the results without touching docs/BENCHMARKS.md
 //   BENCH_PROFILE=1       always write and summarize a CPU profile of the CLI (by default only
 //                         when it misses a target)
@@ -28,6 +31,7 @@ const builtCli = path.join(repo, 'dist', 'cli.js');
 const TARGET_SPEEDUP_VS_ALEMBIC = 20;
 const TARGET_RATIO_VS_CAT = 3;
 const TARGET_RSS_MIB = 200;
+const TARGET_LINT_MS = 4000;
 
 /**
  * Reads a positive integer from the environment; anything else is an error rather than a
@@ -50,6 +54,7 @@ function envInt(name, fallback) {
  * @property {string} file
  * @property {string[]} args
  * @property {NodeJS.ProcessEnv} [env]  the environment, when it differs from this process's
+ * @property {number[]} [okCodes]  exit codes besides 0 that are not a failure (lint exits 1 on findings)
  */
 
 /**
@@ -90,7 +95,7 @@ function runOnce(command, options = {}) {
     child.on('close', (code, signal) => {
       const ms = performance.now() - started;
       if (devNull !== undefined) closeSync(devNull);
-      if (code !== 0) {
+      if (code !== 0 && !(command.okCodes ?? []).includes(code ?? -1)) {
         reject(new Error(`${command.label} exited with ${code ?? signal}:\n${Buffer.concat(err).toString('utf8').slice(-4000)}`));
         return;
       }
@@ -192,7 +197,7 @@ const cli = path.join(workDir, 'dist', 'cli.js');
 function snapshotCli() {
   if (!existsSync(builtCli)) throw new Error(`${builtCli} is missing; run \`npm run build\` first (npm run bench does).`);
   mkdirSync(path.dirname(cli), { recursive: true });
-  for (const name of ['cli.js', 'cli.js.map', 'libpg-query.wasm']) {
+  for (const name of ['cli.js', 'cli.js.map', 'lintWorker.js', 'lintWorker.js.map', 'libpg-query.wasm']) {
     const from = path.join(repo, 'dist', name);
     if (existsSync(from)) copyFileSync(from, path.join(path.dirname(cli), name));
   }
@@ -202,6 +207,7 @@ async function main() {
   const revisions = envInt('BENCH_REVISIONS', 10_000);
   const runs = envInt('BENCH_RUNS', 5);
   const alembicRunsOverride = envInt('BENCH_ALEMBIC_RUNS', undefined);
+  const lintRuns = envInt('BENCH_LINT_RUNS', revisions >= 2000 ? 3 : runs);
   const writeToDocs = process.env.BENCH_WRITE_DOCS !== '0';
   snapshotCli();
   const loadAverage = os.loadavg()[0];
@@ -319,6 +325,31 @@ async function main() {
     console.log(`  alembic without bytecode cache, run ${i + 1}: ${formatMs(outcome.ms)}`);
   }
 
+  // The whole-history lint: every rule over every file, no cache, on all cores (the CLI's
+  // default). It exits 1 because the generated history has findings.
+  /** @type {Command} */
+  const lintCommand = {
+    key: 'lint',
+    label: '`node dist/cli.js lint --format json <dir>`',
+    file: process.execPath,
+    args: [cli, 'lint', '--format', 'json', history.dir],
+    okCodes: [1],
+  };
+  const lintWarm = await runOnce(lintCommand, { capture: true, measureRss: gnuTime });
+  const lintFindings = JSON.parse(lintWarm.stdout).length;
+  console.log(`  lint warm-up: ${formatMs(lintWarm.ms)}, ${lintFindings} findings`);
+  const lintTimes = [];
+  /** @type {(number | undefined)[]} */
+  const lintRss = [lintWarm.rssKiB];
+  for (let i = 0; i < lintRuns; i++) {
+    // Every run is timed under GNU time too; its fork and exec cost a millisecond of many seconds.
+    const outcome = await runOnce(lintCommand, { measureRss: gnuTime });
+    lintTimes.push(outcome.ms);
+    lintRss.push(outcome.rssKiB);
+    console.log(`  lint run ${i + 1}: ${formatMs(outcome.ms)}`);
+  }
+  const lintPeakKiB = gnuTime ? Math.max(...lintRss.map(Number)) : undefined;
+
   // Peak RSS of the CLI: the warm-up run plus two more, reporting the largest.
   const cliRss = [];
   for (let i = 0; i < 3; i++) {
@@ -331,7 +362,10 @@ async function main() {
     alembic: { median: median(times.alembic), min: Math.min(...times.alembic) },
     alembicCold: { median: median(times.alembicCold), min: Math.min(...times.alembicCold) },
     cat: { median: median(times.cat), min: Math.min(...times.cat) },
+    lint: { median: median(lintTimes), min: Math.min(...lintTimes) },
   };
+  // The issue sets this target for a 10,000-revision history; smaller runs only report the time.
+  const lintOk = revisions < 10_000 || stats.lint.median < TARGET_LINT_MS;
   const speedup = stats.alembic.median / stats.cli.median;
   const speedupMin = stats.alembic.min / stats.cli.min;
   const speedupCold = stats.alembicCold.median / stats.cli.median;
@@ -348,6 +382,7 @@ async function main() {
     [alembicCommand, times.alembic.length, stats.alembic, alembicWarm.rssKiB],
     [alembicColdCommand, times.alembicCold.length, stats.alembicCold, alembicColdRss],
     [catCommand, times.cat.length, stats.cat, catWarm.rssKiB],
+    [lintCommand, lintTimes.length, stats.lint, lintPeakKiB],
   ];
   const table = [
     '| Command | Runs | Median | Min | Peak RSS |',
@@ -357,11 +392,13 @@ async function main() {
   const targets = [
     '| Target | Measured (median; min) | Result |',
     '| --- | --- | --- |',
-    `| CLI at least ${TARGET_SPEEDUP_VS_ALEMBIC}× faster than \`alembic heads\` (bytecode cached) | ${speedup.toFixed(1)}×; ${speedupMin.toFixed(1)}× | ${verdict(speedOk)} |`,
+    `| \`graph\` at least ${TARGET_SPEEDUP_VS_ALEMBIC}× faster than \`alembic heads\` (bytecode cached) | ${speedup.toFixed(1)}×; ${speedupMin.toFixed(1)}× | ${verdict(speedOk)} |`,
     `| (for comparison: vs \`alembic heads\` without bytecode cache) | ${speedupCold.toFixed(1)}× | |`,
-    `| CLI within ${TARGET_RATIO_VS_CAT}× of \`cat\` | ${catRatio.toFixed(1)}×; ${catRatioMin.toFixed(1)}× | ${verdict(catOk)} |`,
-    `| CLI peak RSS under ${TARGET_RSS_MIB} MiB | ${rssMiB.toFixed(0)} MiB (largest of 3 runs) | ${verdict(rssOk)} |`,
-    `| CLI heads equal \`alembic heads\` | ${headsMatch ? 'equal' : 'different'} | ${verdict(correct)} |`,
+    `| \`graph\` within ${TARGET_RATIO_VS_CAT}× of \`cat\` | ${catRatio.toFixed(1)}×; ${catRatioMin.toFixed(1)}× | ${verdict(catOk)} |`,
+    `| \`graph\` peak RSS under ${TARGET_RSS_MIB} MiB | ${rssMiB.toFixed(0)} MiB (largest of 3 runs) | ${verdict(rssOk)} |`,
+    `| \`graph\` heads equal \`alembic heads\` | ${headsMatch ? 'equal' : 'different'} | ${verdict(correct)} |`,
+    `| \`lint\` of the whole history, cold, no cache, under ${formatMs(TARGET_LINT_MS)} on ${os.availableParallelism()} cores | ${formatMs(stats.lint.median)}; ${formatMs(stats.lint.min)} (${lintFindings} findings) | ${revisions === 10_000 ? verdict(lintOk) : 'target is for 10,000 revisions'} |`,
+    `| (for comparison: \`lint\` against \`alembic heads\`, bytecode cached, which only imports the files) | ${(stats.lint.median / stats.alembic.median).toFixed(1)}× its time | |`,
   ].join('\n');
 
   const date = new Date().toISOString().slice(0, 10);
