@@ -127,8 +127,8 @@ function options(o: FixtureOptions, errors: RuleError[]): LintOptions {
   };
 }
 
-/** An environment holding just `folder`, for single-file fixtures that need no alembic.ini. */
-function bareEnvironment(folder: string): AlembicEnvironment {
+/** An environment holding just `folder`, for single-file fixtures and tests that need no alembic.ini. */
+export function bareEnvironment(folder: string): AlembicEnvironment {
   return {
     configFile: path.join(folder, 'alembic.ini'),
     section: 'alembic',

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type AlembicEnvironment, DEFAULT_FILE_TEMPLATE, DEFAULT_TRUNCATE_SLUG_LENGTH } from '../../../server/src/core/config';
+import type { AlembicEnvironment } from '../../../server/src/core/config';
 import { parseRevisionFile, parseRevisionFileIncremental, type ParseState } from '../../../server/src/core/parse';
 import { RevisionProject } from '../../../server/src/core/project/revisionProject';
 import { DEFAULT_TARGETS, fullParse, lintFile, type LintOptions } from '../../../server/src/core/rules/runner';
@@ -10,6 +10,7 @@ import type { Finding } from '../../../server/src/core/rules/types';
 import { loadSqlParser } from '../../../server/src/core/sql';
 import { StatementCache } from '../../../server/src/core/parse/statementCache';
 import { cachedSqlParser } from '../../../server/src/lsp/sqlCache';
+import { bareEnvironment } from '../../helpers/ruleFixtures';
 
 /**
  * The language server lints each keystroke from an incremental parse, and the rules keep what
@@ -44,18 +45,7 @@ class Editor {
 
   constructor(folder: string, parsing: Parsing) {
     this.file = path.join(folder, 'a1_x.py');
-    this.env = {
-      configFile: path.join(folder, 'alembic.ini'),
-      section: 'alembic',
-      here: folder,
-      scriptLocation: folder,
-      versionLocations: [folder],
-      recursiveVersionLocations: false,
-      fileTemplate: DEFAULT_FILE_TEMPLATE,
-      truncateSlugLength: DEFAULT_TRUNCATE_SLUG_LENGTH,
-      prependSysPath: [],
-      problems: [],
-    };
+    this.env = bareEnvironment(folder);
     this.project = new RevisionProject((file, text) => {
       if (parsing === 'fresh') return parseRevisionFile(file, text);
       const previous = parsing === 'tree only' && this.state ? { ...this.state, statements: new StatementCache() } : this.state;

@@ -3,30 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyFixes, applyTextEdits } from '../../../server/src/cli/lintFix';
-import { type AlembicEnvironment, DEFAULT_FILE_TEMPLATE, DEFAULT_TRUNCATE_SLUG_LENGTH } from '../../../server/src/core/config';
 import { parseRevisionFile } from '../../../server/src/core/parse';
 import { RevisionProject } from '../../../server/src/core/project/revisionProject';
 import { nonIdempotentOp } from '../../../server/src/core/rules/non-idempotent-op';
 import { lintFile } from '../../../server/src/core/rules/runner';
 import type { Finding } from '../../../server/src/core/rules/types';
+import { bareEnvironment } from '../../helpers/ruleFixtures';
 
 /** Version gating and the `if_not_exists=True`/`if_exists=True` quick fix as real edits. */
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'non-idempotent-op-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const env: AlembicEnvironment = {
-  configFile: path.join(dir, 'alembic.ini'),
-  section: 'alembic',
-  here: dir,
-  scriptLocation: dir,
-  versionLocations: [dir],
-  recursiveVersionLocations: false,
-  fileTemplate: DEFAULT_FILE_TEMPLATE,
-  truncateSlugLength: DEFAULT_TRUNCATE_SLUG_LENGTH,
-  prependSysPath: [],
-  problems: [],
-};
+const env = bareEnvironment(dir);
 
 const FILE = path.join(dir, 'a1_x.py');
 const HEAD = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "a1"\ndown_revision = None\n\n\ndef upgrade():\n';

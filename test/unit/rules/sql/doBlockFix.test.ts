@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFixes, applyTextEdits } from '../../../../server/src/cli/lintFix';
-import { type AlembicEnvironment, DEFAULT_FILE_TEMPLATE, DEFAULT_TRUNCATE_SLUG_LENGTH } from '../../../../server/src/core/config';
 import { parseRevisionFile } from '../../../../server/src/core/parse';
 import { RevisionProject } from '../../../../server/src/core/project/revisionProject';
 import { RULES } from '../../../../server/src/core/rules/registry';
@@ -12,6 +11,7 @@ import type { Finding, SqlParser } from '../../../../server/src/core/rules/types
 import { analyzeSql, loadSqlParser } from '../../../../server/src/core/sql';
 import { wrapInDoBlock } from '../../../../server/src/core/sql/edits';
 import { SQL_RULES } from './sqlRules';
+import { bareEnvironment } from '../../../helpers/ruleFixtures';
 
 /**
  * non-idempotent-ddl's DO-block fix for statements PostgreSQL has no IF NOT EXISTS for. Each
@@ -28,18 +28,7 @@ beforeAll(async () => {
 const dir = mkdtempSync(path.join(os.tmpdir(), 'do-block-fix-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const env: AlembicEnvironment = {
-  configFile: path.join(dir, 'alembic.ini'),
-  section: 'alembic',
-  here: dir,
-  scriptLocation: dir,
-  versionLocations: [dir],
-  recursiveVersionLocations: false,
-  fileTemplate: DEFAULT_FILE_TEMPLATE,
-  truncateSlugLength: DEFAULT_TRUNCATE_SLUG_LENGTH,
-  prependSysPath: [],
-  problems: [],
-};
+const env = bareEnvironment(dir);
 
 const FILE = path.join(dir, 'a1_x.py');
 const HEAD = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "a1"\ndown_revision = None\n\n\ndef upgrade():\n';
