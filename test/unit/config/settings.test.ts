@@ -78,10 +78,10 @@ describe('path lists (get_version_locations_list, get_prepend_sys_paths_list)', 
     expect(settingsOf('[alembic]\npath_separator = os\nversion_locations = a\nprepend_sys_path = .\n', undefined).problems).toEqual([]);
   });
 
-  it('reports an invalid path_separator and splits the legacy way', () => {
-    const settings = settingsOf('[alembic]\npath_separator = comma\nversion_locations = a,b\n', undefined);
+  it.each(['comma', 'constructor', 'toString'])('reports the invalid path_separator %s and splits the legacy way', (value) => {
+    const settings = settingsOf(`[alembic]\npath_separator = ${value}\nversion_locations = a,b\n`, undefined);
     expect(settings.versionLocations?.value).toEqual(['a', 'b']);
-    expect(messages(settings)).toEqual([expect.stringMatching(/'comma' is not a valid value for path_separator/)]);
+    expect(messages(settings)).toEqual([expect.stringMatching(new RegExp(`'${value}' is not a valid value for path_separator`))]);
   });
 
   it('treats an empty result as absent, so the default applies', () => {

@@ -11,6 +11,7 @@ import { ConfigError, errorDetail, where } from './errors';
 import type { IniFile } from './ini';
 import { formatPercent, keyLine, PercentFormatError, type PyprojectFile } from './pyproject';
 import { asPosix, parsePythonInt } from './pyText';
+import { nameTable } from '../nameTable';
 
 /** `script/base.py` `_default_file_template`. */
 export const DEFAULT_FILE_TEMPLATE = '%(rev)s_%(slug)s';
@@ -49,13 +50,13 @@ export interface SettingsSources {
   pyproject?: PyprojectFile;
 }
 
-const SEPARATORS: Readonly<Record<string, string>> = {
+const SEPARATORS = nameTable<string>({
   space: ' ',
   newline: '\n',
   os: path.delimiter,
   ':': ':',
   ';': ';',
-};
+});
 
 /**
  * Appended to Alembic's own deprecation warning texts, which we report as problems, so that the

@@ -4,6 +4,7 @@ import { appendArgumentEdit } from './ops/edits';
 import { argOf, columnCall, columnNameArg, nameOf, tableOf } from './ops/signatures';
 import type { Fix, Rule, RuleContext } from './types';
 import type { Version } from './versionSpec';
+import { nameTable } from '../nameTable';
 
 /**
  * `op.*` DDL that fails when it runs a second time (after a half-applied migration, a stamp
@@ -26,14 +27,14 @@ const INDEX: Version = [1, 11, 2];
 const TABLE: Version = [1, 13, 3];
 const COLUMN: Version = [1, 16, 0];
 
-const GUARDS: Record<string, Guard> = {
+const GUARDS = nameTable<Guard>({
   create_table: { keyword: 'if_not_exists', since: TABLE, object: 'table', creates: true },
   drop_table: { keyword: 'if_exists', since: TABLE, object: 'table', creates: false },
   create_index: { keyword: 'if_not_exists', since: INDEX, object: 'index', creates: true },
   drop_index: { keyword: 'if_exists', since: INDEX, object: 'index', creates: false },
   add_column: { keyword: 'if_not_exists', since: COLUMN, object: 'column', creates: true },
   drop_column: { keyword: 'if_exists', since: COLUMN, object: 'column', creates: false },
-};
+});
 
 /** `batch_alter_table` has no create_table or drop_table. */
 const BATCH_METHODS = new Set(['create_index', 'drop_index', 'add_column', 'drop_column']);

@@ -1,6 +1,7 @@
 import { originOf } from '../../parse';
 import type { MigrationFunction, OpCall, PyCall, PyLiteralValue } from '../../parse/types';
 import { argOf, calleeName, columnCall, columnNameArg, isPyCall, keywordOf, nameOf, tableOf } from './signatures';
+import { nameTable } from '../../nameTable';
 
 /**
  * What an upgrade leaves in the database that a downgrade has to take back, read from its
@@ -26,14 +27,14 @@ export interface Change {
   call: OpCall;
 }
 
-export const CONSTRAINT_TYPES: Record<string, string> = {
+export const CONSTRAINT_TYPES = nameTable<string>({
   create_foreign_key: 'foreignkey',
   create_unique_constraint: 'unique',
   create_check_constraint: 'check',
   create_primary_key: 'primary',
   // drop_constraint's type_ has no value for exclusion constraints; PostgreSQL needs none.
   create_exclude_constraint: '',
-};
+});
 
 const same = (a: string | undefined, b: string | undefined): boolean =>
   a !== undefined && b !== undefined && (a === b || (a.length === b.length && a.toLowerCase() === b.toLowerCase()));

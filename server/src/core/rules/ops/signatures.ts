@@ -1,5 +1,6 @@
 import { literalName } from '../../parse';
 import type { CallArg, OpCall, PyCall, PyLiteralValue } from '../../parse/types';
+import { nameTable } from '../../nameTable';
 
 /**
  * The positional parameters of the `op.*` and `batch_op.*` methods the rules read, as Alembic
@@ -7,7 +8,7 @@ import type { CallArg, OpCall, PyCall, PyLiteralValue } from '../../parse/types'
  * whether it is written positionally or by keyword.
  */
 
-const OP_PARAMS: Record<string, readonly string[]> = {
+const OP_PARAMS = nameTable<readonly string[]>({
   create_table: ['table_name'],
   drop_table: ['table_name'],
   add_column: ['table_name', 'column'],
@@ -22,9 +23,9 @@ const OP_PARAMS: Record<string, readonly string[]> = {
   drop_constraint: ['constraint_name', 'table_name', 'type_'],
   rename_table: ['old_table_name', 'new_table_name'],
   alter_column: ['table_name', 'column_name'],
-};
+});
 
-const BATCH_PARAMS: Record<string, readonly string[]> = {
+const BATCH_PARAMS = nameTable<readonly string[]>({
   add_column: ['column'],
   drop_column: ['column_name'],
   create_index: ['index_name', 'columns'],
@@ -36,10 +37,10 @@ const BATCH_PARAMS: Record<string, readonly string[]> = {
   create_exclude_constraint: ['constraint_name'],
   drop_constraint: ['constraint_name', 'type_'],
   alter_column: ['column_name'],
-};
+});
 
 /** The table parameter of each method, which a batch call takes from its block instead. */
-const TABLE_PARAM: Record<string, string> = {
+const TABLE_PARAM = nameTable<string>({
   add_column: 'table_name',
   drop_column: 'table_name',
   create_index: 'table_name',
@@ -51,7 +52,7 @@ const TABLE_PARAM: Record<string, string> = {
   create_exclude_constraint: 'table_name',
   drop_constraint: 'table_name',
   alter_column: 'table_name',
-};
+});
 
 /**
  * The argument bound to `param`, by keyword or by position. Undefined when it is absent, and
