@@ -1,20 +1,9 @@
-import { LineIndex } from '../parse/positions';
+import { lineIndexOf } from '../parse';
 import type { RevisionFile, SqlString } from '../parse/types';
 import type { TextEdit } from '../rules/types';
 import type { Position, Range } from '../types';
 import type { AnalyzedSql } from './analyze';
 import type { SqlLexResult } from './lexer';
-
-const lineIndexes = new WeakMap<RevisionFile, LineIndex>();
-
-function linesOf(file: RevisionFile): LineIndex {
-  let lines = lineIndexes.get(file);
-  if (!lines) {
-    lines = new LineIndex(file.text);
-    lineIndexes.set(file, lines);
-  }
-  return lines;
-}
 
 /**
  * The file range of `text[start, end)` of an SQL string. The end is taken just past the last
@@ -36,7 +25,7 @@ export function sqlRange(s: SqlString, start: number, end: number): Range {
  */
 export function sqlInsertion(file: RevisionFile, s: SqlString, offset: number, insert: string): TextEdit | undefined {
   if (offset <= 0 || offset > s.text.length) return undefined;
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const before = s.positionAt(offset - 1);
   const beforeAt = lines.offsetAt(before);
   if (file.text[beforeAt] !== s.text[offset - 1]) return undefined;
@@ -57,7 +46,7 @@ export function sqlInsertion(file: RevisionFile, s: SqlString, offset: number, i
  * with other code, where re-indenting it would change what the file means.
  */
 export function wrapInAutocommitBlock(file: RevisionFile, range: Range): TextEdit | undefined {
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const firstStart = lines.lineStart(range.start.line);
   const startOffset = lines.offsetAt(range.start);
   const indent = file.text.slice(firstStart, startOffset);
@@ -89,7 +78,7 @@ export function wrapInAutocommitBlock(file: RevisionFile, range: Range): TextEdi
  */
 function verbatimSource(file: RevisionFile, s: SqlString, start: number, end: number): { from: number; to: number } | undefined {
   if (start < 0 || end > s.text.length || end <= start) return undefined;
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const from = lines.offsetAt(s.positionAt(start));
   let at = from;
   for (let i = start; i < end; i++) {
@@ -121,7 +110,7 @@ function lastTokenEnd(text: string, lex: SqlLexResult, start: number, end: numbe
  * triple-quoted literal, so new lines may be added around it; undefined when it does not.
  */
 function lineIndent(file: RevisionFile, s: SqlString, start: number, from: number): string | undefined {
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const lineStart = lines.lineStart(lines.positionAt(from).line);
   const indent = file.text.slice(lineStart, from);
   const newlineAt = start - indent.length - 1;
@@ -165,7 +154,7 @@ export function wrapInDoBlock(file: RevisionFile, sql: AnalyzedSql, start: numbe
   const source = verbatimSource(file, s, start, stop);
   if (!source) return undefined;
 
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const eol = file.text.includes('\r\n') ? '\r\n' : '\n';
   const tag = dollarTag(statement);
   const when = `WHEN ${conditions.join(' OR ')} THEN NULL;`;

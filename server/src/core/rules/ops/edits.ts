@@ -1,15 +1,10 @@
-import { type LineIndex, lineIndexOf } from '../../parse';
+import { lineIndexOf } from '../../parse';
 import type { OpCall, RevisionFile } from '../../parse/types';
 import type { TextEdit } from '../types';
 
-/** The file's line table, shared with its parse. */
-export function linesOf(file: RevisionFile): LineIndex {
-  return lineIndexOf(file);
-}
-
 /** The leading whitespace of a line of the file. */
 export function indentOf(file: RevisionFile, line: number): string {
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const start = lines.lineStart(line);
   return /^[ \t]*/.exec(file.text.slice(start, start + 200))![0];
 }
@@ -22,7 +17,7 @@ export function indentOf(file: RevisionFile, line: number): string {
  * without arguments or whose text does not end in a parenthesis.
  */
 export function appendArgumentEdit(file: RevisionFile, call: OpCall, argument: string): TextEdit | undefined {
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const last = call.args[call.args.length - 1];
   const close = lines.offsetAt(call.range.end) - 1;
   if (!last || file.text[close] !== ')') return undefined;

@@ -1,9 +1,9 @@
-import { literalName } from '../../parse';
+import { lineIndexOf, literalName } from '../../parse';
 import type { CallArg, MigrationFunction, OpCall, RevisionFile } from '../../parse/types';
 import type { Range } from '../../types';
 import type { TextEdit } from '../types';
 import { CONSTRAINT_TYPES } from './changes';
-import { indentOf, linesOf } from './edits';
+import { indentOf } from './edits';
 import { argOf, columnCall, columnNameArg } from './signatures';
 
 /**
@@ -26,7 +26,7 @@ const KEYWORDS = new Set(['if', 'elif', 'while', 'for', 'return', 'assert', 'not
 
 export function reversedSteps(file: RevisionFile, up: MigrationFunction): Step[] | undefined {
   if (up.sql.length > 0 || up.raisesNotImplemented) return undefined;
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const body = file.text.slice(lines.lineStart(up.bodyRange.start.line), lines.offsetAt(up.bodyRange.end));
   const helper = HELPER_CALL.exec(body);
   if (helper && !KEYWORDS.has(helper[1]!)) return undefined;
@@ -64,7 +64,7 @@ export function reversedSteps(file: RevisionFile, up: MigrationFunction): Step[]
 
 /** `with op.batch_alter_table("t") as batch_op:` when written on one line at the body's indentation. */
 function batchHeader(file: RevisionFile, call: OpCall, indent: string): string | undefined {
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const start = lines.lineStart(call.range.start.line);
   const lineText = file.text.slice(start, lines.lineStart(call.range.start.line + 1)).replace(/\r?\n$/, '');
   const m = new RegExp(`^${indent}(with\\s+.*\\bas\\s+[A-Za-z_]\\w*\\s*:)\\s*(?:#.*)?$`).exec(lineText);
@@ -72,7 +72,7 @@ function batchHeader(file: RevisionFile, call: OpCall, indent: string): string |
 }
 
 function sourceOf(file: RevisionFile, range: Range): string {
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   return file.text.slice(lines.offsetAt(range.start), lines.offsetAt(range.end));
 }
 
@@ -174,7 +174,7 @@ function renderSteps(steps: readonly Step[], indent: string): string[] {
  * downgrade (comments and the docstring stay), or adding the function after the upgrade.
  */
 export function downgradeEdits(file: RevisionFile, up: MigrationFunction, down: MigrationFunction | undefined, downName: string, steps: readonly Step[]): TextEdit[] {
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const eol = file.text.includes('\r\n') ? '\r\n' : '\n';
   const upIndent = indentOf(file, up.bodyRange.start.line);
   if (!down) {

@@ -1,10 +1,9 @@
-import { originOf } from '../../parse';
+import { lineIndexOf, originOf } from '../../parse';
 import type { MigrationFunction, OpCall, RevisionFile, SqlString } from '../../parse/types';
 import { analyzeSql, rangeVarName } from '../../sql/analyze';
 import { isRecord } from '../../sql/parser';
 import type { SqlParser } from '../types';
 import { type Change, foldOf } from './changes';
-import { linesOf } from './edits';
 import { argOf, nameOf, tableOf } from './signatures';
 
 /**
@@ -267,7 +266,7 @@ const DROP_METHOD = /\.\s*drop(_all)?\s*\(/g;
 
 /** The body's whole lines, without the line break after the last one. */
 function bodyText(file: RevisionFile, fn: MigrationFunction): string {
-  const lines = linesOf(file);
+  const lines = lineIndexOf(file);
   const last = fn.bodyRange.end.line;
   const end = last + 1 < lines.lineCount ? lines.lineStart(last + 1) - 1 : file.text.length;
   return file.text.slice(lines.lineStart(fn.bodyRange.start.line), end);
