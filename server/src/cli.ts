@@ -2,8 +2,7 @@ import { parseArgs } from 'node:util';
 import { isOutputFormat, OUTPUT_FORMATS } from './cli/format';
 import { runGraph } from './cli/graphCommand';
 import { UsageError, processIO, type CliIO } from './cli/io';
-import { runLint } from './cli/lintCommand';
-import { MIN_FILES_FOR_WORKERS } from './cli/lintPool';
+import { MIN_FILES_FOR_WORKERS } from './cli/threads';
 import pkg from '../../package.json';
 
 const HELP = `alembic-pilot ${pkg.version}: lint and graph Alembic migrations, without running Python.
@@ -78,6 +77,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       }
       const format = String(values.format);
       if (!isOutputFormat(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, not '${format}'.`);
+      // Loaded only here: the rules and the Python parser cost `graph` and `--help` startup time.
+      const { runLint } = await import('./cli/lintCommand.js');
       return await runLint(
         {
           format,

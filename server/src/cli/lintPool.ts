@@ -1,9 +1,10 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { compareFindings } from '../core/rules/runner';
 import type { Finding } from '../core/rules/types';
 import { UsageError } from './io';
 import { sqlParserUnavailable, type Chunk, type LintJobSpec, type LintRound, type ReportedRuleError } from './lintShare';
+
+export { MIN_FILES_FOR_WORKERS, threadCount } from './threads';
 
 /**
  * `lint` on several threads. The files to lint are cut into chunks up front; every thread,
@@ -12,14 +13,6 @@ import { sqlParserUnavailable, type Chunk, type LintJobSpec, type LintRound, typ
  * (dist/lintWorker.js, from server/src/cli/lintWorker.ts) post each chunk's result back, and
  * the main thread merges them into exactly the order one thread produces.
  */
-
-/**
- * Fewer files to lint than this stay on the main thread. Each worker starts its own copy of
- * everything (the bundle, the SQL parser, the project of the whole history) and warms up its
- * own JIT: on two cores, two threads took as long as one on 500 generated revisions (about
- * 2.3 s) and were faster from there on (2.7 s against 4.0 s on 1,000).
- */
-export const MIN_FILES_FOR_WORKERS = 500;
 
 /** What a worker receives as `workerData`. */
 export interface WorkerInit {
@@ -39,16 +32,6 @@ export type WorkerMessage =
 /** Takes the next chunk: its index, or one past the last when none is left. */
 export function takeChunk(next: Int32Array): number {
   return Atomics.add(next, 0, 1);
-}
-
-/**
- * How many threads lint `files` files, the main thread included: `requested` (`--jobs`) when
- * given, else every core once there are enough files to pay for the workers. Never more than
- * one per file.
- */
-export function threadCount(requested: number | undefined, files: number): number {
-  const wanted = requested ?? (files >= MIN_FILES_FOR_WORKERS ? availableParallelism() : 1);
-  return Math.max(1, Math.min(wanted, files));
 }
 
 /**
