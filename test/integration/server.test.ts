@@ -21,6 +21,7 @@ import {
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { GraphRequest } from '../../server/src/protocol';
+import { eventually } from './lsp/harness';
 
 /**
  * The bundled language server (dist/server.js, built by `npm test` before vitest runs), driven
@@ -60,16 +61,6 @@ afterAll(() => {
 
 async function graph(): Promise<GraphRequest.Result> {
   return conn.sendRequest(GraphRequest.method, {});
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const mergeFile = (): string => path.join(work, 'alembic/versions/2025_03_04_0915-7d40e9b1f3a6_merge_feedback_and_turn_cost.py');

@@ -1,12 +1,12 @@
 import type { SyntaxNode, SyntaxNodeRef } from '@lezer/common';
 import { type Binding, Bindings, bindingsOfStatement, namesIn } from './bindings';
 import { shiftPosition, shiftRange } from './positions';
-import { LazyArgs, shiftArgs, type Source, stringLiteralValue } from './pyValues';
+import { LazyArgs, shiftArgs, type Source, stringLiteralValue, WithLazyArgs } from './pyValues';
 import { SqlEvaluator } from './sqlStrings';
 import type { StatementResult, StatementReuse } from './statementCache';
 import { callParts, childrenOf, firstArgument, memberParts, unparenthesize } from './syntax';
 import type { Range } from '../types';
-import type { CallArg, OpCall, SqlString } from './types';
+import type { OpCall, SqlString } from './types';
 
 /** What a function body needs to know about its module. */
 export interface ModuleScope {
@@ -100,9 +100,8 @@ export function originOf<T extends OpCall | SqlString>(item: T): T {
  * An {@link OpCall} whose `args` is computed on first read (see LazyArgs). Spreading
  * (`{...call}`) does not copy the `args` getter; `toJSON` includes it.
  */
-class OpCallRecord implements OpCall {
+class OpCallRecord extends WithLazyArgs implements OpCall {
   declare batchTable?: string;
-  readonly #args: LazyArgs;
 
   constructor(
     readonly name: string,
@@ -112,15 +111,7 @@ class OpCallRecord implements OpCall {
     readonly calleeRange: Range,
     args: LazyArgs,
   ) {
-    this.#args = args;
-  }
-
-  get args(): CallArg[] {
-    return this.#args.get();
-  }
-
-  set args(value: CallArg[]) {
-    this.#args.set(value);
+    super(args);
   }
 
   toJSON(): OpCall {

@@ -121,17 +121,13 @@ export class LazyArgs {
 }
 
 /**
- * A {@link PyCall} whose `args` is a getter over {@link LazyArgs}. A class rather than an
- * object literal with an accessor because V8 creates those far more slowly. Note that
- * spreading (`{...value}`) does not copy a getter from the prototype; `toJSON` does include it.
+ * The `args` accessor of a call whose arguments are {@link LazyArgs}: computed on first read,
+ * replaceable by assignment.
  */
-class PyCallValue implements PyCall {
+export abstract class WithLazyArgs {
   readonly #args: LazyArgs;
 
-  constructor(
-    readonly call: string,
-    args: LazyArgs,
-  ) {
+  constructor(args: LazyArgs) {
     this.#args = args;
   }
 
@@ -141,6 +137,20 @@ class PyCallValue implements PyCall {
 
   set args(value: CallArg[]) {
     this.#args.set(value);
+  }
+}
+
+/**
+ * A {@link PyCall} whose `args` is a getter over {@link LazyArgs}. A class rather than an
+ * object literal with an accessor because V8 creates those far more slowly. Note that
+ * spreading (`{...value}`) does not copy a getter from the prototype; `toJSON` does include it.
+ */
+class PyCallValue extends WithLazyArgs implements PyCall {
+  constructor(
+    readonly call: string,
+    args: LazyArgs,
+  ) {
+    super(args);
   }
 
   toJSON(): PyCall {

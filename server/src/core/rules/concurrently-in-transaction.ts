@@ -1,5 +1,5 @@
 import type { OpCall, SqlString } from '../parse/types';
-import { analyzeSql, type AnalyzedStatement } from '../sql/analyze';
+import { analyzedSqlOf, type AnalyzedStatement } from '../sql/analyze';
 import { sqlRange, wrapInAutocommitBlock } from '../sql/edits';
 import { isRecord } from '../sql/parser';
 import type { Range } from '../types';
@@ -17,16 +17,12 @@ export const concurrentlyInTransaction: Rule = {
   description: 'CONCURRENTLY index operations inside the migration transaction.',
   needsSql: true,
   check(ctx) {
-    for (const fn of ctx.file.functions) {
-      for (const call of fn.opCalls) checkOpCall(ctx, call);
-      if (!ctx.sql) continue;
-      for (const s of fn.sql) {
-        const a = analyzeSql(ctx.sql, s);
-        const topLevel = a.statements.filter((st) => !st.inDo).length;
-        for (const st of a.statements) {
-          const what = concurrentOperation(st);
-          if (what) checkStatement(ctx, s, st, what, topLevel);
-        }
+    for (const fn of ctx.file.functions) for (const call of fn.opCalls) checkOpCall(ctx, call);
+    for (const a of analyzedSqlOf(ctx.file, ctx.sql)) {
+      const topLevel = a.statements.filter((st) => !st.inDo).length;
+      for (const st of a.statements) {
+        const what = concurrentOperation(st);
+        if (what) checkStatement(ctx, a.source, st, what, topLevel);
       }
     }
   },

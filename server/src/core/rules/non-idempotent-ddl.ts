@@ -1,5 +1,5 @@
 import type { SqlString } from '../parse/types';
-import { analyzeSql, qualifiedName, rangeVarName, type AnalyzedSql, type AnalyzedStatement } from '../sql/analyze';
+import { analyzedSqlOf, qualifiedName, rangeVarName, type AnalyzedSql, type AnalyzedStatement } from '../sql/analyze';
 import { sqlInsertion, sqlRange, wrapInDoBlock } from '../sql/edits';
 import { isRecord } from '../sql/parser';
 import type { Fix, Rule, RuleContext } from './types';
@@ -18,14 +18,10 @@ export const nonIdempotentDdl: Rule = {
   description: 'Raw SQL DDL that fails when the migration runs twice.',
   needsSql: true,
   check(ctx) {
-    const parser = ctx.sql;
-    if (!parser) return;
-    for (const fn of ctx.file.functions) {
-      for (const s of fn.sql) {
-        const dropped = new Set<string>();
-        const analyzed = analyzeSql(parser, s);
-        for (const st of analyzed.statements) checkStatement(ctx, analyzed, st, dropped);
-      }
+    for (const analyzed of analyzedSqlOf(ctx.file, ctx.sql)) {
+      // DROP ... IF EXISTS guards what follows in the same string only.
+      const dropped = new Set<string>();
+      for (const st of analyzed.statements) checkStatement(ctx, analyzed, st, dropped);
     }
   },
 };

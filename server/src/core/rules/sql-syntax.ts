@@ -1,4 +1,4 @@
-import { analyzeSql } from '../sql/analyze';
+import { analyzedSqlOf } from '../sql/analyze';
 import { sqlRange } from '../sql/edits';
 import type { Rule } from './types';
 
@@ -14,28 +14,24 @@ export const sqlSyntax: Rule = {
   description: 'SQL that PostgreSQL cannot parse.',
   needsSql: true,
   check(ctx) {
-    const parser = ctx.sql;
-    if (!parser) return;
-    for (const fn of ctx.file.functions) {
-      for (const s of fn.sql) {
-        const a = analyzeSql(parser, s);
-        for (const b of a.truncatedBinds) {
-          const rest = /^[\w:]*/u.exec(s.text.slice(b.end))?.[0] ?? '';
-          ctx.report({
-            range: sqlRange(s, b.start, b.end + rest.length),
-            message: `SQLAlchemy's text() reads \`${s.text.slice(b.start, b.end)}${rest}\` as the bind parameter \`:${b.name}\` followed by \`${rest}\`, so the statement is broken when it runs.`,
-            help: `Write CAST(:${b.name}${s.text[b.end]} AS type), or escape the colons of the cast as \\:\\:.`,
-          });
-        }
-        // A cut-short bind parameter is usually what the parser trips over next; reporting
-        // both would describe one mistake twice.
-        if (!a.error || a.truncatedBinds.length > 0) continue;
-        const { start, end } = errorSpan(a.prepared, a.error.offset, a.error.message);
+    for (const a of analyzedSqlOf(ctx.file, ctx.sql)) {
+      const s = a.source;
+      for (const b of a.truncatedBinds) {
+        const rest = /^[\w:]*/u.exec(s.text.slice(b.end))?.[0] ?? '';
         ctx.report({
-          range: sqlRange(s, start, end),
-          message: `PostgreSQL rejects this SQL (${a.error.message}), so the migration fails here.`,
+          range: sqlRange(s, b.start, b.end + rest.length),
+          message: `SQLAlchemy's text() reads \`${s.text.slice(b.start, b.end)}${rest}\` as the bind parameter \`:${b.name}\` followed by \`${rest}\`, so the statement is broken when it runs.`,
+          help: `Write CAST(:${b.name}${s.text[b.end]} AS type), or escape the colons of the cast as \\:\\:.`,
         });
       }
+      // A cut-short bind parameter is usually what the parser trips over next; reporting
+      // both would describe one mistake twice.
+      if (!a.error || a.truncatedBinds.length > 0) continue;
+      const { start, end } = errorSpan(a.prepared, a.error.offset, a.error.message);
+      ctx.report({
+        range: sqlRange(s, start, end),
+        message: `PostgreSQL rejects this SQL (${a.error.message}), so the migration fails here.`,
+      });
     }
   },
 };

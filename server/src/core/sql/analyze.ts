@@ -1,5 +1,5 @@
 import { DYNAMIC_PLACEHOLDER } from '../parse/literals';
-import type { SqlString } from '../parse/types';
+import type { RevisionFile, SqlString } from '../parse/types';
 import type { SqlParser } from '../rules/types';
 import { doBlockStatements, type DoGuard } from './doBlocks';
 import { lexSql, replaceBinds, type BindParameter, type SqlLexResult } from './lexer';
@@ -47,6 +47,15 @@ const byText = new WeakMap<SqlParser, RecentCache<TextAnalysis>[]>();
  * not keep them all.
  */
 const TEXTS_KEPT = 2048;
+
+/**
+ * Every SQL string of the file's migration functions, analyzed, in source order; none while
+ * PostgreSQL's parser is not loaded (the SQL rules then report nothing rather than guess).
+ */
+export function* analyzedSqlOf(file: RevisionFile, parser: SqlParser | undefined): Generator<AnalyzedSql> {
+  if (!parser) return;
+  for (const fn of file.functions) for (const s of fn.sql) yield analyzeSql(parser, s);
+}
 
 /**
  * Parses one SQL string as PostgreSQL would receive it.
