@@ -65,6 +65,15 @@ describe('architecture invariants', () => {
     expect(offending).toEqual([]);
   });
 
+  it('every custom LSP message of protocol.ts is documented in docs/ARCHITECTURE.md', () => {
+    const protocol = readFileSync(path.join(repo, 'server/src/protocol.ts'), 'utf8');
+    const methods = [...protocol.matchAll(/export const method = '([^']+)'/g)].map((m) => m[1]!);
+    expect(methods.length).toBeGreaterThanOrEqual(7);
+    const doc = readFileSync(path.join(repo, 'docs/ARCHITECTURE.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## Custom LSP messages'));
+    expect(methods.filter((m) => !table.includes(`\`${m}\``))).toEqual([]);
+  });
+
   it('core never imports db/ or runner/', () => {
     const offending = sourceFiles('server/src/core').flatMap((f) => importsOf(f).filter((i) => /(^|\/)(db|runner)(\/|$)/.test(i)).map((i) => `${f}: ${i}`));
     expect(offending).toEqual([]);
