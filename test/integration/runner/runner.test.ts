@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { format } from 'sql-formatter';
@@ -8,7 +8,7 @@ import type { ResolvedDatabase } from '../../../server/src/db/resolve';
 import { AlembicCommandError, findAlembicCommand, type AlembicCommand } from '../../../server/src/runner/command';
 import { AlembicRunner, type RunRequest } from '../../../server/src/runner/runner';
 import { withClient } from '../../helpers/postgres';
-import { copySample, SAMPLE_HEADS, type SampleCopy } from '../../helpers/sampleProject';
+import { copySample, revisionIds, SAMPLE_HEADS, type SampleCopy } from '../../helpers/sampleProject';
 
 /**
  * The runner against the real Alembic 1.20 and PostgreSQL: upgrades, downgrades and stamps
@@ -172,5 +172,53 @@ describe('which command runs Alembic', () => {
     expect(error).toBeInstanceOf(AlembicCommandError);
     expect((error as AlembicCommandError).message).toMatch(/No Alembic found/);
     expect((error as AlembicCommandError).tried).toHaveLength(2);
+  });
+});
+
+describe('revision and merge through the runner (the scaffold fallback, and autogenerate)', () => {
+  let copy: SampleCopy;
+  beforeAll(async () => {
+    copy = await copySample(python, adminUrl);
+    await copy.alembicChecked(['upgrade', 'heads']);
+  });
+  afterAll(() => copy?.remove());
+  const req = (operation: RunRequest['operation']): RunRequest => ({
+    env: copy.env(),
+    operation,
+    command,
+    database: { url: copy.url!, display: copy.url!, source: 'named', name: 'dev', production: false, dialect: 'postgresql' },
+  });
+
+  it('writes the revision Alembic generates and reports its file', async () => {
+    const result = await runner.run(req({ kind: 'revision', message: '-starts with a dash', head: 'analytics@head', revId: '20260110_001' }));
+    expect(result.ok, result.message).toBe(true);
+    expect(result.files).toHaveLength(1);
+    expect(path.basename(result.files![0]!)).toMatch(/-20260110_001_starts_with_a_dash\.py$/);
+    expect(readFileSync(result.files![0]!, 'utf8')).toContain('"""-starts with a dash');
+    expect(revisionIds((await copy.alembicChecked(['heads'])).stdout)).toEqual(['20260110_001', 'ab93e5d7c162']);
+  });
+
+  it('autogenerates against the database', async () => {
+    const envPy = path.join(copy.dir, 'alembic', 'env.py');
+    writeFileSync(
+      envPy,
+      readFileSync(envPy, 'utf8').replace(
+        'target_metadata = None',
+        'import sqlalchemy as sa\ntarget_metadata = sa.MetaData()\nsa.Table("autogen_t", target_metadata, sa.Column("id", sa.Integer, primary_key=True))',
+      ),
+    );
+    await runner.run(req({ kind: 'upgrade', target: 'heads' }));
+    const result = await runner.run(req({ kind: 'revision', message: 'add autogen_t', autogenerate: true, head: 'ab93e5d7c162' }));
+    expect(result.ok, result.message).toBe(true);
+    expect(readFileSync(result.files![0]!, 'utf8')).toMatch(/op\.create_table\('autogen_t'/);
+  });
+
+  it('merges heads', async () => {
+    const heads = revisionIds((await copy.alembicChecked(['heads'])).stdout);
+    expect(heads).toHaveLength(2);
+    const result = await runner.run(req({ kind: 'merge', message: 'merge heads', revisions: heads }));
+    expect(result.ok, result.message).toBe(true);
+    expect(readFileSync(result.files![0]!, 'utf8')).toContain(`('${heads[0]}', '${heads[1]}')`);
+    expect(revisionIds((await copy.alembicChecked(['heads'])).stdout)).toHaveLength(1);
   });
 });
