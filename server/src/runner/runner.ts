@@ -316,9 +316,11 @@ export class AlembicRunner {
     const how = await interrupted;
     if (!pgDb) return { how, serverSessionsCancelled: 0, mayStillRun: how !== 'interrupted' && how !== 'already-exited' };
     const cancelled = await cancelRunStatements(pgDb, applicationName).catch(() => -1);
-    // A session that ended by itself (the interrupt let the driver cancel its query) is fine;
-    // one we could neither find nor ask about may still hold its locks.
-    return { how, serverSessionsCancelled: Math.max(cancelled, 0), mayStillRun: cancelled < 0 || (cancelled === 0 && how !== 'interrupted') };
+    // libpq-based drivers name their session after PGAPPNAME, so finding none means it ended.
+    // asyncpg and pg8000 ignore PGAPPNAME: their session cannot be found, and its statement may
+    // still run (and hold its locks) until the server notices the client is gone.
+    const findable = pgDb.driver !== 'asyncpg' && pgDb.driver !== 'pg8000';
+    return { how, serverSessionsCancelled: Math.max(cancelled, 0), mayStillRun: cancelled < 0 || (cancelled === 0 && !findable) };
   }
 }
 

@@ -47,9 +47,15 @@ function databaseOf(url: string, name = 'dev'): ResolvedDatabase {
   return { url, display: url.replace(/:[^:@/]*@/, ':***@'), source: 'named', name, production: false, dialect: url.startsWith('postgresql') ? 'postgresql' : 'sqlite' };
 }
 
-async function activeSleeps(url: string): Promise<number> {
+/** Sessions running pg_sleep in the database: ours (by application name), or anyone's. */
+async function activeSleeps(url: string, ours = true): Promise<number> {
   return withClient(url, async (c) => {
-    const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'alembic-pilot-run-%' AND state = 'active' AND query ILIKE '%pg_sleep%'`);
+    const r = await c.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE state = 'active' AND query ILIKE '%pg_sleep(%' AND pid <> pg_backend_pid() AND datname = current_database()
+          AND ($1 = false OR application_name LIKE 'alembic-pilot-run-%')`,
+      [ours],
+    );
     return r.rows[0].n as number;
   });
 }
@@ -91,6 +97,20 @@ describe('Cancel and one run at a time', () => {
     await eventually('no pg_sleep left on the server', async () => ((await activeSleeps(sample.url!)) === 0 ? true : undefined), 10_000);
     expect(await rows(sample.url!)).toEqual(SAMPLE_HEADS);
     expect(runner.isBusy(sample.env())).toBe(false);
+  }, 120_000);
+
+  it('says the statement may still be running when the driver ignores PGAPPNAME (asyncpg)', async () => {
+    const abort = new AbortController();
+    const asyncUrl = sample.url!.replace('postgresql://', 'postgresql+asyncpg://');
+    const running = runner.run(request({ database: databaseOf(asyncUrl), signal: abort.signal }));
+    await eventually('pg_sleep running on the server', async () => ((await activeSleeps(sample.url!, false)) > 0 ? true : undefined), 60_000);
+    abort.abort();
+    const result = await running;
+    expect(result.errorKind).toBe('cancelled');
+    expect(result.cancel).toMatchObject({ serverSessionsCancelled: 0, mayStillRun: true });
+    expect(result.message).toMatch(/its last statement may still be running there/);
+    await withClient(sample.url!, (c) => c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE '%pg_sleep(%' AND pid <> pg_backend_pid()`));
+    expect(await rows(sample.url!)).toEqual(SAMPLE_HEADS);
   }, 120_000);
 
   it('refuses a run while another process holds the database’s advisory lock', async () => {
