@@ -1,4 +1,4 @@
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -109,6 +109,23 @@ describe('status of a PostgreSQL database, without Python', () => {
     const missing = await status(['--name', 'nosuchsection', sample.dir]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no \[nosuchsection\] section/);
+  });
+});
+
+describe('status with the version table env.py names', () => {
+  it('reads meta.schema_history, as env.py configures it', async () => {
+    const custom = await copySample(python, adminUrl);
+    try {
+      const file = path.join(custom.dir, 'alembic', 'env.py');
+      writeFileSync(file, readFileSync(file, 'utf8').replaceAll('context.configure(', 'context.configure(version_table="schema_history", version_table_schema="meta", '));
+      await withClient(custom.url!, (c) => c.query('CREATE SCHEMA meta'));
+      await custom.alembicChecked(['upgrade', '002']);
+      const r = await run(process.execPath, [path.join(REPO_ROOT, 'dist/cli.js'), 'status', '--json', '--url', custom.url!, custom.dir], { cwd: custom.dir, timeoutMs: 60_000 });
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout)).toMatchObject({ current: ['002'] });
+    } finally {
+      await custom.remove();
+    }
   });
 });
 
