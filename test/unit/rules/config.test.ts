@@ -59,7 +59,7 @@ describe('[tool.alembic-pilot]', () => {
     const dir = folder({ 'pyproject.toml': '[project]\nname = "x"\n\n[tool.alembic-pilot]\nrules = { "missing-downgrad" = "error" }\npostgres-version = "fifteen"\ncolour = 1\n' });
     const config = loadLintConfig(env(dir));
     expect(config.problems.map((p) => [p.line, p.message.replace(/^.*\] /, '')])).toEqual([
-      [7, 'colour: unknown key; expected rules, alembic-version or postgres-version.'],
+      [7, 'colour: unknown key; expected rules, alembic-version, postgres-version, check-downgrade, lock-rules-start-after or lock-timeout.'],
       [5, "rules: 'missing-downgrad' is not a rule id, so its setting is ignored."],
       [6, 'postgres-version: fifteen is not a PostgreSQL major version such as 14; 14 is used.'],
     ]);

@@ -5,7 +5,7 @@ import type { AlembicEnvironment } from '../config';
 import type { ConfigProblem } from '../types';
 import { lowestAlembicVersion, parseVersion, type Version } from './versionSpec';
 import { isRuleId } from './ruleIds';
-import type { LintTargets, RuleId, RuleSetting } from './types';
+import type { LintTargets, LockSettings, RuleId, RuleSetting } from './types';
 
 /**
  * The lint configuration of an environment, from three layers, each overriding the one before:
@@ -22,6 +22,8 @@ export interface LintSettingsInput {
   rules?: Partial<Record<RuleId, RuleSetting>>;
   alembicVersion?: Version;
   postgresVersion?: number;
+  /** The lock rules' settings that this layer sets. */
+  locks?: Partial<LockSettings>;
 }
 
 export interface LintConfig {
@@ -35,6 +37,8 @@ export interface LintConfig {
 export const DEFAULT_POSTGRES_VERSION = 14;
 const SETTINGS: readonly string[] = ['error', 'warning', 'info', 'hint', 'off'];
 const TABLE = 'tool.alembic-pilot';
+/** The keys of `[tool.alembic-pilot]`. */
+const KEYS: readonly string[] = ['rules', 'alembic-version', 'postgres-version', 'check-downgrade', 'lock-rules-start-after', 'lock-timeout'];
 
 /** The merged configuration of one environment. */
 export function loadLintConfig(env: AlembicEnvironment, overrides: LintSettingsInput = {}): LintConfig {
@@ -55,12 +59,16 @@ export function mergeLintSettings(...layers: LintSettingsInput[]): { settings: P
   const settings: Partial<Record<RuleId, RuleSetting>> = {};
   let alembicVersion: Version | undefined;
   let postgresVersion = DEFAULT_POSTGRES_VERSION;
+  let locks: Partial<LockSettings> | undefined;
   for (const layer of layers) {
     Object.assign(settings, layer.rules);
     if (layer.alembicVersion) alembicVersion = layer.alembicVersion;
     if (layer.postgresVersion !== undefined) postgresVersion = layer.postgresVersion;
+    if (layer.locks) locks = { ...locks, ...layer.locks };
   }
-  return { settings, targets: { alembicVersion, postgresVersion } };
+  const targets: LintTargets = { alembicVersion, postgresVersion };
+  if (locks) targets.locks = { checkDowngrade: false, startAfter: [], lockTimeout: 'migration', ...locks };
+  return { settings, targets };
 }
 
 /**
@@ -68,7 +76,7 @@ export function mergeLintSettings(...layers: LintSettingsInput[]): { settings: P
  * table, CLI flags collected into an object). `where` gives each key's location for messages.
  */
 export function validateLintSettings(
-  raw: { rules?: unknown; alembicVersion?: unknown; postgresVersion?: unknown },
+  raw: { rules?: unknown; alembicVersion?: unknown; postgresVersion?: unknown; checkDowngrade?: unknown; lockRulesStartAfter?: unknown; lockTimeout?: unknown },
   where: (key: string, rule?: string) => { file: string; line?: number; name: string },
   problems: ConfigProblem[],
 ): LintSettingsInput {
@@ -99,6 +107,22 @@ export function validateLintSettings(
     if (typeof n === 'number' && Number.isInteger(n) && n >= 9 && n <= 99) out.postgresVersion = n;
     else problem('postgres-version', `${String(raw.postgresVersion)} is not a PostgreSQL major version such as 14; ${DEFAULT_POSTGRES_VERSION} is used.`);
   }
+  const locks: Partial<LockSettings> = {};
+  if (raw.checkDowngrade !== undefined) {
+    if (typeof raw.checkDowngrade === 'boolean') locks.checkDowngrade = raw.checkDowngrade;
+    else problem('check-downgrade', `${JSON.stringify(raw.checkDowngrade)} must be true or false; downgrade() is not checked.`);
+  }
+  if (raw.lockRulesStartAfter !== undefined) {
+    const v = raw.lockRulesStartAfter;
+    const list = typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+    if (list) locks.startAfter = list.map((x) => x.trim()).filter((x) => x !== '');
+    else problem('lock-rules-start-after', `${JSON.stringify(v)} must be a revision id or a list of them; every revision is checked.`);
+  }
+  if (raw.lockTimeout !== undefined) {
+    if (raw.lockTimeout === 'migration' || raw.lockTimeout === 'role') locks.lockTimeout = raw.lockTimeout;
+    else problem('lock-timeout', `${JSON.stringify(raw.lockTimeout)} must be "migration" or "role"; "migration" is used.`);
+  }
+  if (Object.keys(locks).length > 0) out.locks = locks;
   return out;
 }
 
@@ -127,10 +151,21 @@ export function readPilotTable(file: string, problems: ConfigProblem[]): LintSet
     return { file, ...(line !== undefined ? { line } : {}), name: `${file}${line !== undefined ? `:${line}` : ''}: [${TABLE}] ${key}` };
   };
   for (const key of Object.keys(table)) {
-    if (!['rules', 'alembic-version', 'postgres-version'].includes(key)) problems.push({ ...where(key), message: `${where(key).name}: unknown key; expected rules, alembic-version or postgres-version.` });
+    if (!KEYS.includes(key)) problems.push({ ...where(key), message: `${where(key).name}: unknown key; expected ${KEYS.slice(0, -1).join(', ')} or ${KEYS[KEYS.length - 1]}.` });
   }
   const t = table as Record<string, TomlValue>;
-  return validateLintSettings({ rules: t['rules'], alembicVersion: t['alembic-version'], postgresVersion: t['postgres-version'] }, where, problems);
+  return validateLintSettings(
+    {
+      rules: t['rules'],
+      alembicVersion: t['alembic-version'],
+      postgresVersion: t['postgres-version'],
+      checkDowngrade: t['check-downgrade'],
+      lockRulesStartAfter: t['lock-rules-start-after'],
+      lockTimeout: t['lock-timeout'],
+    },
+    where,
+    problems,
+  );
 }
 
 /**

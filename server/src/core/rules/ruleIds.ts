@@ -22,6 +22,19 @@ const IDS: Record<RuleId, true> = {
   'branch-label-conflict': true,
   'python-syntax': true,
   'unused-suppression': true,
+  'index-without-concurrently': true,
+  'drop-index-without-concurrently': true,
+  'not-null-without-default': true,
+  'volatile-default': true,
+  'set-not-null': true,
+  'constraint-without-not-valid': true,
+  'unique-constraint-without-index': true,
+  'column-type-change': true,
+  'rename-column': true,
+  'rename-table': true,
+  'drop-column': true,
+  'drop-table': true,
+  'missing-lock-timeout': true,
 };
 
 export const RULE_IDS: readonly RuleId[] = Object.keys(IDS) as RuleId[];

@@ -28,7 +28,20 @@ export type RuleId =
   | 'revision-header-mismatch'
   | 'branch-label-conflict'
   | 'python-syntax'
-  | 'unused-suppression';
+  | 'unused-suppression'
+  | 'index-without-concurrently'
+  | 'drop-index-without-concurrently'
+  | 'not-null-without-default'
+  | 'volatile-default'
+  | 'set-not-null'
+  | 'constraint-without-not-valid'
+  | 'unique-constraint-without-index'
+  | 'column-type-change'
+  | 'rename-column'
+  | 'rename-table'
+  | 'drop-column'
+  | 'drop-table'
+  | 'missing-lock-timeout';
 
 export interface TextEdit {
   range: Range;
@@ -67,6 +80,21 @@ export interface LintTargets {
   alembicVersion: readonly [number, number, number] | undefined;
   /** The PostgreSQL major version; 14 unless configured. */
   postgresVersion: number;
+  /** What the lock and downtime rules check; their defaults (see DEFAULT_LOCK_SETTINGS) when absent. */
+  locks?: LockSettings;
+}
+
+/** The settings the lock and downtime rules share (`[tool.alembic-pilot]`, docs/CONFIGURATION.md). */
+export interface LockSettings {
+  /** `check-downgrade`: whether downgrade() functions are checked too. */
+  checkDowngrade: boolean;
+  /**
+   * `lock-rules-start-after`: revisions that already ran in production. These and their
+   * ancestors are not checked; empty checks every revision.
+   */
+  startAfter: readonly string[];
+  /** `lock-timeout`: "role" when the database role sets lock_timeout, so migrations need not. */
+  lockTimeout: 'migration' | 'role';
 }
 
 /**

@@ -5,7 +5,7 @@ import { RULES } from '../../../../server/src/core/rules/registry';
 import type { SqlParser } from '../../../../server/src/core/rules/types';
 import { loadSqlParser } from '../../../../server/src/core/sql';
 import { parseMarkers, renderFixture } from '../../../helpers/ruleFixtures';
-import { SQL_RULES } from './sqlRules';
+import { RULES_WITHOUT_LOCKS, SQL_RULES } from './sqlRules';
 
 /**
  * The SQL rules' fixtures, linted with every registered rule plus the SQL rules (which the
@@ -21,7 +21,7 @@ beforeAll(async () => {
   sql = await loadSqlParser();
 });
 
-const rules = [...RULES.filter((r) => !SQL_RULES.some((s) => s.id === r.id)), ...SQL_RULES];
+const rules = RULES_WITHOUT_LOCKS;
 
 for (const rule of SQL_RULES) {
   describe(rule.id, () => {

@@ -1,0 +1,38 @@
+import { changesWithoutRewrite } from './locks/columnTypes';
+import { checkedEvents, describeSource, eventRange } from './locks/events';
+import { byForm, columnText } from './locks/messages';
+import type { Rule } from './types';
+
+/**
+ * Changing a column's type rewrites the whole table (and rebuilds its indexes) under an ACCESS
+ * EXCLUSIVE lock, except for the casts PostgreSQL does in place: a longer or unlimited
+ * varchar, text for varchar, more numeric precision at the same scale, no numeric limits.
+ * Without `existing_type` (and in SQL, which never says) the old type is unknown, so the change
+ * is reported and the message says so. Squawk: changing-column-type; strong_migrations:
+ * change_column.
+ */
+export const columnTypeChange: Rule = {
+  id: 'column-type-change',
+  defaultSeverity: 'warning',
+  description: 'ALTER COLUMN ... TYPE (op.alter_column(type_=...)) on an existing table, unless it is a cast PostgreSQL does without a rewrite.',
+  needsSql: true,
+  check(ctx) {
+    for (const { events } of checkedEvents(ctx)) {
+      for (const e of events) {
+        if (e.kind !== 'alter-type' || !e.existing) continue;
+        if (e.from && e.to && changesWithoutRewrite(e.from, e.to)) continue;
+        const column = columnText(e, e.column);
+        const to = e.to ? ` to ${e.to.text}` : '';
+        const rewrite = 'the whole table is rewritten under an ACCESS EXCLUSIVE lock that blocks its reads and writes';
+        const message = e.from
+          ? `${describeSource(e)} changes ${column} from ${e.from.text}${to}, so ${rewrite}.`
+          : `${describeSource(e)} changes the type of ${column}${to} ${byForm(e, 'without existing_type', 'from a type not stated here')}, so unless the old type casts in place, ${rewrite}.`;
+        ctx.report({
+          range: eventRange(e),
+          message,
+          help: `Add a column of the new type, write to both, backfill it in batches, switch reads, then drop the old column.${e.source.via === 'op' && !e.from ? ' If the change is a cast PostgreSQL does in place (a longer varchar, text, more numeric precision), pass existing_type so the rule can tell.' : ''}`,
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,145 @@
+import type { MigrationFunction, OpCall, SqlString } from '../../parse/types';
+import { analyzeSql } from '../../sql/analyze';
+import { sqlRange } from '../../sql/edits';
+import type { Range } from '../../types';
+import type { LockSettings, RuleContext, SqlParser } from '../types';
+import { runsOnPostgres, underOtherDialect } from './dialect';
+import { opChanges } from './opChanges';
+import { acceptedRevisions } from './startAfter';
+import { sqlChanges } from './sqlChanges';
+import type { LockEvent, LockSource } from './types';
+
+/**
+ * The changes each checked migration function makes, in order, with whether the table they
+ * touch existed before the function ran. Every lock rule reads these; they are computed once
+ * per function and lint.
+ */
+
+export const DEFAULT_LOCK_SETTINGS: LockSettings = { checkDowngrade: false, startAfter: [], lockTimeout: 'migration' };
+
+export function lockSettings(ctx: RuleContext): LockSettings {
+  return ctx.targets.locks ?? DEFAULT_LOCK_SETTINGS;
+}
+
+/**
+ * The functions the lock rules check: upgrades (downgrades too with `check-downgrade`), of an
+ * environment that runs on PostgreSQL, in a revision that is not at or below
+ * `lock-rules-start-after`.
+ */
+export function checkedFunctions(ctx: RuleContext): MigrationFunction[] {
+  const settings = lockSettings(ctx);
+  if (!runsOnPostgres(ctx.env)) return [];
+  if (settings.startAfter.length > 0) {
+    const id = ctx.project.entry(ctx.file.path)?.revision?.revision;
+    if (id !== undefined && acceptedRevisions(ctx.project.script, settings.startAfter).has(id)) return [];
+  }
+  return ctx.file.functions.filter((fn) => fn.direction === 'upgrade' || settings.checkDowngrade);
+}
+
+/** The events of every checked function, each function's in order, leaving out code under a non-PostgreSQL dialect guard. */
+export function* checkedEvents(ctx: RuleContext): Generator<{ fn: MigrationFunction; events: readonly LockEvent[] }> {
+  for (const fn of checkedFunctions(ctx)) {
+    const events = functionEvents(fn, ctx.sql).filter((e) => !underOtherDialect(ctx.file, eventRange(e)));
+    yield { fn, events };
+  }
+}
+
+const folded = new WeakMap<MigrationFunction, { parser: SqlParser | undefined; events: readonly LockEvent[] }>();
+
+/** The changes one function makes, in source order; the SQL ones only once PostgreSQL's parser is loaded. */
+export function functionEvents(fn: MigrationFunction, parser: SqlParser | undefined): readonly LockEvent[] {
+  const known = folded.get(fn);
+  if (known && known.parser === parser) return known.events;
+  const events = fold(fn, parser);
+  folded.set(fn, { parser, events });
+  return events;
+}
+
+type Item = { at: OpCall; sql?: undefined } | { at?: undefined; sql: SqlString };
+
+/** The op calls and SQL strings of a function, merged into source order. */
+function items(fn: MigrationFunction, parser: SqlParser | undefined): Item[] {
+  const out: Item[] = [];
+  const strings = parser ? fn.sql : [];
+  let j = 0;
+  const before = (a: Range, b: Range): boolean => a.start.line < b.start.line || (a.start.line === b.start.line && a.start.character < b.start.character);
+  for (const call of fn.opCalls) {
+    if (call.name === 'execute') continue;
+    while (j < strings.length && before(strings[j]!.callRange, call.range)) out.push({ sql: strings[j++]! });
+    out.push({ at: call });
+  }
+  while (j < strings.length) out.push({ sql: strings[j++]! });
+  return out;
+}
+
+function fold(fn: MigrationFunction, parser: SqlParser | undefined): LockEvent[] {
+  const created = new Set<string>();
+  const addedColumns = new Set<string>();
+  const indexTables = new Map<string, string | undefined>();
+  const events: LockEvent[] = [];
+  const push = (change: ReturnType<typeof opChanges>[number], source: LockSource): void => {
+    let table = change.table;
+    if (change.kind === 'drop-index' && table === undefined && change.index !== undefined) table = indexTables.get(change.index.toLowerCase());
+    const existing = table === undefined || !created.has(table);
+    const column = 'column' in change && change.column !== undefined && table !== undefined ? `${table}.${change.column.toLowerCase()}` : undefined;
+    const newColumn = column !== undefined && addedColumns.has(column);
+    events.push({ ...change, table, source, existing, newColumn });
+    switch (change.kind) {
+      case 'create-table':
+        if (table !== undefined) created.add(table);
+        break;
+      case 'rename-table':
+        if (table !== undefined && change.to !== undefined && created.delete(table)) created.add(change.to);
+        break;
+      case 'drop-table':
+        if (table !== undefined) created.delete(table);
+        break;
+      case 'create-index':
+        if (change.index !== undefined) indexTables.set(change.index.toLowerCase(), table);
+        break;
+      case 'add-column':
+        if (column !== undefined) addedColumns.add(column);
+        break;
+      case 'rename-column':
+        if (column !== undefined && newColumn && change.to !== undefined) addedColumns.add(`${table}.${change.to.toLowerCase()}`);
+        break;
+    }
+  };
+  for (const item of items(fn, parser)) {
+    if (item.at) {
+      for (const change of opChanges(item.at)) push(change, { via: 'op', call: item.at });
+      continue;
+    }
+    const analyzed = analyzeSql(parser!, item.sql);
+    let topLevel = 0;
+    for (const st of analyzed.statements) if (!st.inDo) topLevel++;
+    for (const st of analyzed.statements) {
+      for (const change of sqlChanges(st)) push(change, { via: 'sql', sql: analyzed, statement: st, topLevel });
+    }
+  }
+  return events;
+}
+
+/** Where a finding about the event goes: the callee of an op call, or the SQL statement. */
+export function eventRange(e: LockEvent): Range {
+  const s = e.source;
+  return s.via === 'op' ? s.call.calleeRange : sqlRange(s.sql.source, s.statement.start, s.statement.end);
+}
+
+/** `op.create_index`, `batch_op.add_column`, or the SQL statement's command (`ALTER TABLE`), for messages. */
+export function describeSource(e: LockEvent): string {
+  const s = e.source;
+  if (s.via === 'op') return `\`${s.call.receiver === 'batch' ? 'batch_op' : 'op'}.${s.call.name}\``;
+  const n = s.statement.node;
+  if (s.statement.kind === 'DropStmt') return n.removeType === 'OBJECT_INDEX' ? '`DROP INDEX`' : '`DROP TABLE`';
+  return `\`${SQL_COMMANDS[s.statement.kind] ?? s.statement.kind}\``;
+}
+
+const SQL_COMMANDS: Record<string, string> = {
+  IndexStmt: 'CREATE INDEX',
+  RenameStmt: 'ALTER TABLE ... RENAME',
+  AlterTableStmt: 'ALTER TABLE',
+  LockStmt: 'LOCK TABLE',
+  CreateStmt: 'CREATE TABLE',
+  CreateTableAsStmt: 'CREATE TABLE AS',
+};
