@@ -2,16 +2,19 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse, TomlError, type TomlTable, type TomlValue } from 'smol-toml';
 import type { AlembicEnvironment } from '../config';
+import { canonicalDialect, environmentDialect, KNOWN_DIALECTS } from '../dialect';
 import type { ConfigProblem } from '../types';
 import { lowestAlembicVersion, parseVersion, type Version } from './versionSpec';
 import { isRuleId } from './ruleIds';
-import type { LintTargets, RuleId, RuleSetting } from './types';
+import { DOWNGRADE_POLICIES, IDEMPOTENCY_MODES, type DowngradePolicy, type Idempotency, type LintTargets, type RuleId, type RuleSetting } from './types';
 
 /**
  * The lint configuration of an environment, from three layers, each overriding the one before:
  *
  * 1. defaults: each rule's default severity, PostgreSQL 14, and the Alembic version detected
- *    from the project's dependencies (see versionSpec.ts), or unknown;
+ *    from the project's dependencies (see versionSpec.ts), or unknown; the dialect of the
+ *    environment's URL (see core/dialect), `idempotency = "auto"`, and a downgrade policy
+ *    detected from the history;
  * 2. `[tool.alembic-pilot]` of the pyproject.toml beside the environment's config file;
  * 3. explicit overrides: VS Code settings or CLI flags.
  *
@@ -22,6 +25,10 @@ export interface LintSettingsInput {
   rules?: Partial<Record<RuleId, RuleSetting>>;
   alembicVersion?: Version;
   postgresVersion?: number;
+  /** A dialect name as KNOWN_DIALECTS spells it. */
+  dialect?: string;
+  idempotency?: Idempotency;
+  downgrades?: DowngradePolicy;
 }
 
 export interface LintConfig {
@@ -35,6 +42,7 @@ export interface LintConfig {
 export const DEFAULT_POSTGRES_VERSION = 14;
 const SETTINGS: readonly string[] = ['error', 'warning', 'info', 'hint', 'off'];
 const TABLE = 'tool.alembic-pilot';
+const PILOT_KEYS: readonly string[] = ['rules', 'alembic-version', 'postgres-version', 'dialect', 'idempotency', 'downgrades'];
 
 /** The merged configuration of one environment. */
 export function loadLintConfig(env: AlembicEnvironment, overrides: LintSettingsInput = {}): LintConfig {
@@ -43,6 +51,8 @@ export function loadLintConfig(env: AlembicEnvironment, overrides: LintSettingsI
   const fromFile = readPilotTable(pyproject, problems);
   const detected = fromFile.alembicVersion || overrides.alembicVersion ? undefined : detectAlembicVersion(env.here);
   const merged = mergeLintSettings({ ...(detected ? { alembicVersion: detected.version } : {}) }, fromFile, overrides);
+  const dialect = overrides.dialect ?? fromFile.dialect;
+  merged.targets.dialect = environmentDialect(env, dialect);
   return {
     ...merged,
     problems,
@@ -55,12 +65,19 @@ export function mergeLintSettings(...layers: LintSettingsInput[]): { settings: P
   const settings: Partial<Record<RuleId, RuleSetting>> = {};
   let alembicVersion: Version | undefined;
   let postgresVersion = DEFAULT_POSTGRES_VERSION;
+  let idempotency: Idempotency | undefined;
+  let downgrades: DowngradePolicy | undefined;
   for (const layer of layers) {
     Object.assign(settings, layer.rules);
     if (layer.alembicVersion) alembicVersion = layer.alembicVersion;
     if (layer.postgresVersion !== undefined) postgresVersion = layer.postgresVersion;
+    if (layer.idempotency !== undefined) idempotency = layer.idempotency;
+    if (layer.downgrades !== undefined) downgrades = layer.downgrades;
   }
-  return { settings, targets: { alembicVersion, postgresVersion } };
+  const targets: LintTargets = { alembicVersion, postgresVersion };
+  if (idempotency !== undefined) targets.idempotency = idempotency;
+  if (downgrades !== undefined) targets.downgrades = downgrades;
+  return { settings, targets };
 }
 
 /**
@@ -68,7 +85,7 @@ export function mergeLintSettings(...layers: LintSettingsInput[]): { settings: P
  * table, CLI flags collected into an object). `where` gives each key's location for messages.
  */
 export function validateLintSettings(
-  raw: { rules?: unknown; alembicVersion?: unknown; postgresVersion?: unknown },
+  raw: { rules?: unknown; alembicVersion?: unknown; postgresVersion?: unknown; dialect?: unknown; idempotency?: unknown; downgrades?: unknown },
   where: (key: string, rule?: string) => { file: string; line?: number; name: string },
   problems: ConfigProblem[],
 ): LintSettingsInput {
@@ -99,6 +116,19 @@ export function validateLintSettings(
     if (typeof n === 'number' && Number.isInteger(n) && n >= 9 && n <= 99) out.postgresVersion = n;
     else problem('postgres-version', `${String(raw.postgresVersion)} is not a PostgreSQL major version such as 14; ${DEFAULT_POSTGRES_VERSION} is used.`);
   }
+  if (raw.dialect !== undefined) {
+    const d = typeof raw.dialect === 'string' ? canonicalDialect(raw.dialect) : undefined;
+    if (d) out.dialect = d;
+    else problem('dialect', `${JSON.stringify(raw.dialect)} is not a dialect; expected one of ${KNOWN_DIALECTS.join(', ')}. The dialect of sqlalchemy.url is used.`);
+  }
+  if (raw.idempotency !== undefined) {
+    if (typeof raw.idempotency === 'string' && (IDEMPOTENCY_MODES as readonly string[]).includes(raw.idempotency)) out.idempotency = raw.idempotency as Idempotency;
+    else problem('idempotency', `${JSON.stringify(raw.idempotency)} must be one of ${IDEMPOTENCY_MODES.map((m) => `"${m}"`).join(', ')}; "auto" is used.`);
+  }
+  if (raw.downgrades !== undefined) {
+    if (typeof raw.downgrades === 'string' && (DOWNGRADE_POLICIES as readonly string[]).includes(raw.downgrades)) out.downgrades = raw.downgrades as DowngradePolicy;
+    else problem('downgrades', `${JSON.stringify(raw.downgrades)} must be "required" or "optional"; the policy is detected from the history.`);
+  }
   return out;
 }
 
@@ -127,10 +157,14 @@ export function readPilotTable(file: string, problems: ConfigProblem[]): LintSet
     return { file, ...(line !== undefined ? { line } : {}), name: `${file}${line !== undefined ? `:${line}` : ''}: [${TABLE}] ${key}` };
   };
   for (const key of Object.keys(table)) {
-    if (!['rules', 'alembic-version', 'postgres-version'].includes(key)) problems.push({ ...where(key), message: `${where(key).name}: unknown key; expected rules, alembic-version or postgres-version.` });
+    if (!PILOT_KEYS.includes(key)) problems.push({ ...where(key), message: `${where(key).name}: unknown key; expected ${PILOT_KEYS.slice(0, -1).join(', ')} or ${PILOT_KEYS[PILOT_KEYS.length - 1]}.` });
   }
   const t = table as Record<string, TomlValue>;
-  return validateLintSettings({ rules: t['rules'], alembicVersion: t['alembic-version'], postgresVersion: t['postgres-version'] }, where, problems);
+  return validateLintSettings(
+    { rules: t['rules'], alembicVersion: t['alembic-version'], postgresVersion: t['postgres-version'], dialect: t['dialect'], idempotency: t['idempotency'], downgrades: t['downgrades'] },
+    where,
+    problems,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AlembicEnvironment } from '../config';
+import type { EnvironmentDialect } from '../dialect/environment';
 import type { RevisionFile } from '../parse/types';
 import type { RevisionProject } from '../project/revisionProject';
 import type { Range } from '../types';
@@ -61,12 +62,33 @@ export interface Finding {
 /** What a rule reports; the runner fills in the rule id, the severity and the file. */
 export type Report = Omit<Finding, 'rule' | 'severity' | 'file'>;
 
-/** The targets that version-gated advice depends on. */
+/**
+ * When `non-idempotent-ddl` and `non-idempotent-op` report: `auto` only where a second run
+ * can happen (an autocommit block, a dialect without transactional DDL, a base revision),
+ * `everywhere` for teams whose convention is idempotent migrations, `off` never.
+ */
+export type Idempotency = 'auto' | 'everywhere' | 'off';
+export const IDEMPOTENCY_MODES: readonly Idempotency[] = ['auto', 'everywhere', 'off'];
+
+/** Whether the project writes downgrades; detected from the history when not configured. */
+export type DowngradePolicy = 'required' | 'optional';
+export const DOWNGRADE_POLICIES: readonly DowngradePolicy[] = ['required', 'optional'];
+
+/** The targets and conventions that rules' advice depends on, per environment. */
 export interface LintTargets {
   /** [major, minor, patch] of the project's Alembic, or undefined when unknown (assume the oldest). */
   alembicVersion: readonly [number, number, number] | undefined;
   /** The PostgreSQL major version; 14 unless configured. */
   postgresVersion: number;
+  /**
+   * The environment's database (setting, URL, env.py; see core/dialect). Undefined means
+   * PostgreSQL with transactional DDL (DEFAULT_DIALECT); ask `dialectAt` for a code location.
+   */
+  dialect?: EnvironmentDialect;
+  /** Undefined means `auto`. */
+  idempotency?: Idempotency;
+  /** Undefined means detected from the history (see missing-downgrade). */
+  downgrades?: DowngradePolicy;
 }
 
 /**
