@@ -5,7 +5,7 @@ import type { AlembicEnvironment } from '../config';
 import { canonicalDialect, environmentDialect, KNOWN_DIALECTS } from '../dialect';
 import type { ConfigProblem } from '../types';
 import { lowestAlembicVersion, parseVersion, type Version } from './versionSpec';
-import { isRuleId } from './ruleIds';
+import { isRuleId } from './registry';
 import { DOWNGRADE_POLICIES, IDEMPOTENCY_MODES, type DowngradePolicy, type Idempotency, type LintTargets, type RuleId, type RuleSetting } from './types';
 
 /**

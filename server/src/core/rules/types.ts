@@ -1,5 +1,6 @@
 import type { AlembicEnvironment } from '../config';
 import type { EnvironmentDialect } from '../dialect/environment';
+import type { RULE_BY_ID } from './registry';
 import type { RevisionFile } from '../parse/types';
 import type { RevisionProject } from '../project/revisionProject';
 import type { Range } from '../types';
@@ -13,23 +14,8 @@ import type { Range } from '../types';
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 export type RuleSetting = Severity | 'off';
 
-export type RuleId =
-  | 'missing-downgrade'
-  | 'incomplete-downgrade'
-  | 'non-idempotent-ddl'
-  | 'non-idempotent-op'
-  | 'concurrently-in-transaction'
-  | 'sql-syntax'
-  | 'seed-insert-without-conflict'
-  | 'unknown-down-revision'
-  | 'unknown-dependency'
-  | 'duplicate-revision'
-  | 'revision-cycle'
-  | 'multiple-heads'
-  | 'revision-header-mismatch'
-  | 'branch-label-conflict'
-  | 'python-syntax'
-  | 'unused-suppression';
+/** A rule's id: a key of the registry (registry.ts), which is the one list of rules. */
+export type RuleId = keyof typeof RULE_BY_ID;
 
 export interface TextEdit {
   range: Range;
