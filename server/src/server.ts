@@ -108,7 +108,8 @@ documents.onDidClose((e) => {
 
 connection.onDidChangeWatchedFiles((params) => {
   guarded('reacting to file changes', () => {
-    const configChanged = params.changes.some((c) => /(?:alembic\.ini|pyproject\.toml)$/.test(c.uri));
+    // env.py counts as configuration: its context.configure(transactional_ddl=...) is part of the dialect.
+    const configChanged = params.changes.some((c) => /(?:alembic\.ini|pyproject\.toml|\/env\.py)$/.test(c.uri));
     const listingChanged = params.changes.some((c) => c.type !== FileChangeType.Changed);
     if (configChanged) model.rediscover();
     else if (listingChanged) model.refreshListing();

@@ -1,23 +1,21 @@
-import type { AlembicEnvironment } from '../../config';
-import type { RevisionFile } from '../../parse/types';
+import { DEFAULT_DIALECT, dialectAt, runsOnPostgresql } from '../../dialect';
+import type { MigrationFunction } from '../../parse/types';
 import type { Range } from '../../types';
+import type { LintTargets } from '../types';
 
 /**
- * Which code the lock rules look at: PostgreSQL's. This is a seam over the dialect detection
- * of the lint precision work (issue 8); until it is merged, the environment's dialect is the
- * scheme of a literal `sqlalchemy.url` (PostgreSQL when there is none), and no code counts as
- * guarded.
+ * Which code the lock rules look at: PostgreSQL's, as core/dialect tells it. An environment
+ * whose dialect is not PostgreSQL (the `dialect` setting, else `sqlalchemy.url`) is not
+ * checked at all, and neither is code under a guard that runs it only on another dialect.
  */
 
 /** True when the environment's migrations run on PostgreSQL. */
-export function runsOnPostgres(env: AlembicEnvironment): boolean {
-  const url = env.sqlalchemyUrl?.trim();
-  if (!url || /[%$]\(|\$\{/.test(url)) return true;
-  const scheme = /^([A-Za-z][\w]*)(?:\+[\w]+)?:/.exec(url);
-  return !scheme || /^postgres(?:ql)?$/i.test(scheme[1]!);
+export function runsOnPostgres(targets: LintTargets): boolean {
+  return (targets.dialect ?? DEFAULT_DIALECT).name === 'postgresql';
 }
 
-/** True when the code at `range` runs only on a dialect other than PostgreSQL. */
-export function underOtherDialect(_file: RevisionFile, _range: Range): boolean {
-  return false;
+/** True when the code at `range` of `fn` runs only on a dialect other than PostgreSQL. */
+export function underOtherDialect(fn: MigrationFunction, range: Range, targets: LintTargets): boolean {
+  if (fn.dialectGuards.length === 0) return false;
+  return !runsOnPostgresql(dialectAt(fn, range.start, targets.dialect ?? DEFAULT_DIALECT));
 }

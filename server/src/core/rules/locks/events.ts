@@ -28,7 +28,7 @@ export function lockSettings(ctx: RuleContext): LockSettings {
  */
 export function checkedFunctions(ctx: RuleContext): MigrationFunction[] {
   const settings = lockSettings(ctx);
-  if (!runsOnPostgres(ctx.env)) return [];
+  if (!runsOnPostgres(ctx.targets)) return [];
   if (settings.startAfter.length > 0) {
     const id = ctx.project.entry(ctx.file.path)?.revision?.revision;
     if (id !== undefined && acceptedRevisions(ctx.project.script, settings.startAfter).has(id)) return [];
@@ -39,7 +39,7 @@ export function checkedFunctions(ctx: RuleContext): MigrationFunction[] {
 /** The events of every checked function, each function's in order, leaving out code under a non-PostgreSQL dialect guard. */
 export function* checkedEvents(ctx: RuleContext): Generator<{ fn: MigrationFunction; events: readonly LockEvent[] }> {
   for (const fn of checkedFunctions(ctx)) {
-    const events = functionEvents(fn, ctx.sql).filter((e) => !underOtherDialect(ctx.file, eventRange(e)));
+    const events = functionEvents(fn, ctx.sql).filter((e) => !underOtherDialect(fn, eventRange(e), ctx.targets));
     yield { fn, events };
   }
 }
