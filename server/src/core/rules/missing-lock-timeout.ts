@@ -49,6 +49,7 @@ export const missingLockTimeout: Rule = {
 function locks(e: LockEvent): boolean {
   switch (e.kind) {
     case 'create-table':
+    case 'create-view':
     case 'set-lock-timeout':
     case 'validate-constraint':
       return false;

@@ -1,10 +1,12 @@
 import { checkedEvents, describeSource, eventRange } from './locks/events';
 import { tableText } from './locks/messages';
+import type { LockEvent } from './locks/types';
 import type { Rule } from './types';
 
 /**
  * Renaming a table is instant, but the application version that is still running queries the
- * old name and fails. Squawk: renaming-table; strong_migrations: rename_table.
+ * old name and fails, unless the same migration leaves a view with the old name in its place.
+ * Squawk: renaming-table; strong_migrations: rename_table.
  */
 export const renameTable: Rule = {
   id: 'rename-table',
@@ -13,14 +15,19 @@ export const renameTable: Rule = {
   needsSql: true,
   check(ctx) {
     for (const { events } of checkedEvents(ctx)) {
-      for (const e of events) {
-        if (e.kind !== 'rename-table' || !e.existing) continue;
+      events.forEach((e, i) => {
+        if (e.kind !== 'rename-table' || !e.existing || viewKeepsOldName(events.slice(i + 1), e.table)) return;
         ctx.report({
           range: eventRange(e),
           message: `${describeSource(e)} renames ${tableText(e)}${e.to ? ` to \`${e.to}\`` : ''}, so the application version still running fails when it queries the old name.`,
           help: 'Create the new table, write to both, backfill, switch reads, then drop the old one in a later release; or rename it and leave a view with the old name until the old version is gone.',
         });
-      }
+      });
     }
   },
 };
+
+/** A view with the old name, created later in the function, keeps the old version's queries working. */
+function viewKeepsOldName(after: readonly LockEvent[], table: string | undefined): boolean {
+  return table !== undefined && after.some((a) => a.kind === 'create-view' && a.table === table);
+}

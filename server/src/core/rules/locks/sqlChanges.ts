@@ -54,6 +54,8 @@ function read(st: AnalyzedStatement): readonly ChangeOn[] {
       return rename(n);
     case 'AlterTableStmt':
       return n.objtype === 'OBJECT_TABLE' ? alterTable(n) : NONE;
+    case 'ViewStmt':
+      return [{ kind: 'create-view', table: tableKey(rangeVarName(n.view)) }];
     case 'LockStmt':
       return (Array.isArray(n.relations) ? n.relations : []).map((r) => ({ kind: 'other-lock', table: tableKey(rangeVarName(r)) }));
     case 'VariableSetStmt':

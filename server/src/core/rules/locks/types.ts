@@ -42,6 +42,8 @@ export type LockChange =
   | { kind: 'alter-type'; column: string | undefined; from: ColumnType | undefined; to: ColumnType | undefined; using: boolean }
   | { kind: 'rename-column'; column: string | undefined; to: string | undefined }
   | { kind: 'drop-column'; column: string | undefined }
+  /** `CREATE VIEW`, on the view's name: a view with a renamed table's old name keeps old queries working. */
+  | { kind: 'create-view' }
   /** Any other change that takes a lock on the table (`ALTER TABLE ... SET DEFAULT`, `DROP CONSTRAINT`, ...). */
   | { kind: 'other-lock' }
   /** `SET lock_timeout`; `on` is false for `0`, `DEFAULT` and `RESET`, which switch it off again. */
