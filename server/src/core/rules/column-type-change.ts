@@ -1,4 +1,5 @@
-import { changesWithoutRewrite } from './locks/columnTypes';
+import { changesWithoutRewrite, rewritesUnlessUtc } from './locks/columnTypes';
+import { typeBefore } from './locks/columnHistory';
 import { checkedEvents, describeSource, eventRange } from './locks/events';
 import { byForm, columnText } from './locks/messages';
 import type { Rule } from './types';
@@ -7,9 +8,10 @@ import type { Rule } from './types';
  * Changing a column's type rewrites the whole table (and rebuilds its indexes) under an ACCESS
  * EXCLUSIVE lock, except for the casts PostgreSQL does in place: a longer or unlimited
  * varchar, text for varchar, more numeric precision at the same scale, no numeric limits.
- * Without `existing_type` (and in SQL, which never says) the old type is unknown, so the change
- * is reported and the message says so. Squawk: changing-column-type; strong_migrations:
- * change_column.
+ * Without `existing_type` (and in SQL, which never says) the old type is looked up in the
+ * history: the nearest ancestor that creates the column or changes its type. When that does
+ * not tell either, the change is reported and the message says the old type is unknown.
+ * Squawk: changing-column-type; strong_migrations: change_column.
  */
 export const columnTypeChange: Rule = {
   id: 'column-type-change',
@@ -20,17 +22,23 @@ export const columnTypeChange: Rule = {
     for (const { events } of checkedEvents(ctx)) {
       for (const e of events) {
         if (e.kind !== 'alter-type' || !e.existing) continue;
-        if (e.from && e.to && changesWithoutRewrite(e.from, e.to)) continue;
+        const from = e.from ?? (e.table !== undefined && e.column !== undefined ? typeBefore(ctx, e.table, e.column) : undefined);
+        if (from && e.to && changesWithoutRewrite(from, e.to)) continue;
         const column = columnText(e, e.column);
         const to = e.to ? ` to ${e.to.text}` : '';
         const rewrite = 'the whole table is rewritten under an ACCESS EXCLUSIVE lock that blocks its reads and writes';
-        const message = e.from
-          ? `${describeSource(e)} changes ${column} from ${e.from.text}${to}, so ${rewrite}.`
-          : `${describeSource(e)} changes the type of ${column}${to} ${byForm(e, 'without existing_type', 'from a type not stated here')}, so unless the old type casts in place, ${rewrite}.`;
+        let message: string;
+        if (from && e.to && rewritesUnlessUtc(from, e.to)) {
+          message = `${describeSource(e)} changes ${column} from ${from.text}${to}, so unless the session's TimeZone is UTC, ${rewrite}.`;
+        } else if (from) {
+          message = `${describeSource(e)} changes ${column} from ${from.text}${to}, so ${rewrite}.`;
+        } else {
+          message = `${describeSource(e)} changes the type of ${column}${to} ${byForm(e, 'without existing_type', 'from a type not stated here')}, so unless the old type casts in place, ${rewrite}.`;
+        }
         ctx.report({
           range: eventRange(e),
           message,
-          help: `Add a column of the new type, write to both, backfill it in batches, switch reads, then drop the old column.${e.source.via === 'op' && !e.from ? ' If the change is a cast PostgreSQL does in place (a longer varchar, text, more numeric precision), pass existing_type so the rule can tell.' : ''}`,
+          help: `Add a column of the new type, write to both, backfill it in batches, switch reads, then drop the old column.${e.source.via === 'op' && !from ? ' If the change is a cast PostgreSQL does in place (a longer varchar, text, more numeric precision), pass existing_type so the rule can tell.' : ''}`,
         });
       }
     }

@@ -1,12 +1,15 @@
 import { checkedEvents, describeSource, eventRange } from './locks/events';
 import { concurrentlyFix } from './locks/fixes';
 import { byForm, tableText } from './locks/messages';
+import type { LockEvent } from './locks/types';
 import type { Rule } from './types';
 
 /**
  * `DROP INDEX` without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table. The
  * drop itself is quick, but while it waits for that lock every query on the table queues
- * behind it. Squawk: require-concurrent-index-deletion.
+ * behind it. When the same transaction takes that lock on the table anyway (it drops the
+ * table or one of its columns, alters a column), dropping the index concurrently would not
+ * spare the lock, so that drop is not reported. Squawk: require-concurrent-index-deletion.
  */
 export const dropIndexWithoutConcurrently: Rule = {
   id: 'drop-index-without-concurrently',
@@ -16,7 +19,7 @@ export const dropIndexWithoutConcurrently: Rule = {
   check(ctx) {
     for (const { events } of checkedEvents(ctx)) {
       for (const e of events) {
-        if (e.kind !== 'drop-index' || e.concurrently || !e.existing) continue;
+        if (e.kind !== 'drop-index' || e.concurrently || !e.existing || lockedAnyway(events, e)) continue;
         const fix = concurrentlyFix(ctx, e);
         ctx.report({
           range: eventRange(e),
@@ -32,3 +35,18 @@ export const dropIndexWithoutConcurrently: Rule = {
     }
   },
 };
+
+/** Changes that take ACCESS EXCLUSIVE on their table (a non-concurrent DROP INDEX aside, which is what the rule is about). */
+const EXCLUSIVE = new Set<LockEvent['kind']>(['drop-table', 'rename-table', 'add-column', 'drop-column', 'rename-column', 'alter-type', 'set-not-null', 'other-lock']);
+
+/** Whether another change in the same transaction takes ACCESS EXCLUSIVE on the index's table. */
+function lockedAnyway(events: readonly LockEvent[], e: LockEvent): boolean {
+  if (e.table === undefined) return false;
+  return events.some(
+    (o) =>
+      o !== e &&
+      o.transaction === e.transaction &&
+      o.table === e.table &&
+      (EXCLUSIVE.has(o.kind) || (o.kind === 'add-constraint' && o.type !== 'foreign-key')),
+  );
+}

@@ -1,3 +1,4 @@
+import { changesWithoutRewrite } from './locks/columnTypes';
 import { checkedEvents, describeSource, eventRange } from './locks/events';
 import { columnText, tableText } from './locks/messages';
 import type { LockEvent } from './locks/types';
@@ -18,7 +19,7 @@ export const setNotNull: Rule = {
     const version = ctx.targets.postgresVersion;
     for (const { events } of checkedEvents(ctx)) {
       events.forEach((e, i) => {
-        if (e.kind !== 'set-not-null' || !e.existing || provenNotNull(events.slice(0, i), e)) return;
+        if (e.kind !== 'set-not-null' || !e.existing || provenNotNull(events.slice(0, i), e) || rewrittenBySameAlter(events, e)) return;
         ctx.report({
           range: eventRange(e),
           message: `${describeSource(e)} sets ${columnText(e, e.column)} NOT NULL, which scans the whole table under an ACCESS EXCLUSIVE lock that blocks reads and writes of ${tableText(e)}.`,
@@ -31,6 +32,15 @@ export const setNotNull: Rule = {
     }
   },
 };
+
+/**
+ * Whether the same call or statement also changes the column's type in a way that rewrites the
+ * table: PostgreSQL then checks NOT NULL while it rewrites, and column-type-change reports it.
+ */
+function rewrittenBySameAlter(events: readonly LockEvent[], e: LockEvent): boolean {
+  const unit = e.source.via === 'op' ? e.source.call : e.source.statement;
+  return events.some((o) => o.kind === 'alter-type' && (o.source.via === 'op' ? o.source.call : o.source.statement) === unit && !(o.from && o.to && changesWithoutRewrite(o.from, o.to)));
+}
 
 /**
  * Whether an earlier change of the function leaves a validated `CHECK (col IS NOT NULL)` on

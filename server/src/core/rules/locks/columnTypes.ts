@@ -95,7 +95,8 @@ export function pythonColumnType(arg: CallArg | undefined): ColumnType | undefin
   // A bare class (`sa.Text`) is not a literal value, but its name is enough.
   const bare = value === undefined && /^[A-Za-z_][\w.]*$/.test(text) ? text.slice(text.lastIndexOf('.') + 1) : undefined;
   const name = bare ?? (isPyCall(value) ? calleeName(value) : undefined);
-  if (!name) return undefined;
+  // A bare lower-case name is a variable (`type_=state_enum`), not a type class.
+  if (!name || (bare !== undefined && !FAMILIES[bare] && !/^[A-Z]/.test(bare))) return undefined;
   const args = isPyCall(value) ? value.args : [];
   const positional = (i: number): PyLiteralValue | undefined => args.filter((a) => a.keyword === undefined)[i]?.value;
   const param = (keyword: string, i: number): PyLiteralValue | undefined => (isPyCall(value) ? (keywordOf(value, keyword)?.value ?? positional(i)) : undefined);
@@ -143,6 +144,15 @@ function integerConst(node: unknown): number | undefined {
   // libpg-query leaves out zero values: `{ ival: {} }` is 0.
   if (isRecord(ival)) return typeof ival.ival === 'number' ? ival.ival : 0;
   return undefined;
+}
+
+/**
+ * Between timestamp and timestamptz PostgreSQL (12 and later) rewrites the table unless the
+ * session's TimeZone is UTC, which depends on the server, not on the migration.
+ */
+export function rewritesUnlessUtc(from: ColumnType, to: ColumnType): boolean {
+  const pair = new Set([from.family, to.family]);
+  return pair.size === 2 && pair.has('timestamp') && pair.has('timestamptz');
 }
 
 /**

@@ -77,13 +77,23 @@ function fold(fn: MigrationFunction, parser: SqlParser | undefined): LockEvent[]
   const addedColumns = new Set<string>();
   const indexTables = new Map<string, string | undefined>();
   const events: LockEvent[] = [];
+  let transaction = 0;
+  let inBlock = false;
+  let lastUnit: unknown;
   const push = (change: ReturnType<typeof opChanges>[number], source: LockSource): void => {
+    // Entering or leaving an autocommit block ends a transaction, and inside one every call
+    // is its own (the statements of one SQL string run as one implicit transaction).
+    const autocommit = source.via === 'op' ? source.call.inAutocommitBlock : source.sql.source.inAutocommitBlock;
+    const unit = source.via === 'op' ? source.call : source.sql.source;
+    if (autocommit !== inBlock || (autocommit && unit !== lastUnit)) transaction++;
+    inBlock = autocommit;
+    lastUnit = unit;
     let table = change.table;
     if (change.kind === 'drop-index' && table === undefined && change.index !== undefined) table = indexTables.get(change.index.toLowerCase());
     const existing = table === undefined || !created.has(table);
     const column = 'column' in change && change.column !== undefined && table !== undefined ? `${table}.${change.column.toLowerCase()}` : undefined;
     const newColumn = column !== undefined && addedColumns.has(column);
-    events.push({ ...change, table, source, existing, newColumn });
+    events.push({ ...change, table, source, existing, newColumn, transaction });
     switch (change.kind) {
       case 'create-table':
         if (table !== undefined) created.add(table);

@@ -80,4 +80,10 @@ export type LockEvent = ChangeOn & {
    * so no running application reads it.
    */
   newColumn: boolean;
+  /**
+   * The transaction the change runs in, numbered in order: Alembic runs a migration function
+   * in one transaction, and `autocommit_block()` commits before and after it, with each
+   * statement inside committed on its own. Locks are held until their transaction ends.
+   */
+  transaction: number;
 };
