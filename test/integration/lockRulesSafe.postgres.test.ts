@@ -182,6 +182,16 @@ describe('column-type-change agrees with PostgreSQL on which casts rewrite', () 
   });
 });
 
+describe('column-type-change: an enum without USING never rewrites', () => {
+  it('is not reported, and changes nothing when the column has the enum already, or fails otherwise', async () => {
+    expect(findingsOf('column-type-change', sql, ['op.alter_column("orders", "mood", type_=sa.Enum("a", "b", name="mood"))'])).toEqual([]);
+    expect(findingsOf('column-type-change', sql, ['op.alter_column("orders", "mood", type_=sa.Enum("a", "b", name="mood"), postgresql_using="note::mood")'])).toHaveLength(1);
+    await run("CREATE TYPE mood AS ENUM ('a', 'b'); ALTER TABLE orders ADD COLUMN mood mood");
+    expect(await rewriteAndScans(url, 'ALTER TABLE orders ALTER COLUMN mood TYPE mood', 'orders')).toEqual({ rewrote: false, scans: 0 });
+    expect((await failureOf(url, 'ALTER TABLE orders ALTER COLUMN note TYPE mood'))?.code).toBe('42804');
+  });
+});
+
 describe('rename-table: rename, and leave a view with the old name', () => {
   it('is not reported, and the old version’s reads and writes keep working', async () => {
     const statement = 'ALTER TABLE orders RENAME TO purchases; CREATE VIEW orders AS SELECT * FROM purchases';

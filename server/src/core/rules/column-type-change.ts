@@ -24,6 +24,10 @@ export const columnTypeChange: Rule = {
         if (e.kind !== 'alter-type' || !e.existing) continue;
         const from = e.from ?? (e.table !== undefined && e.column !== undefined ? typeBefore(ctx, e.table, e.column) : undefined);
         if (from && e.to && changesWithoutRewrite(from, e.to)) continue;
+        // PostgreSQL casts nothing to an enum without USING (text to enum is an explicit cast
+        // only), so such a change either finds the column of that enum already, and changes
+        // nothing, or fails: it never rewrites.
+        if (!from && e.to?.family === 'enum' && !e.using) continue;
         const column = columnText(e, e.column);
         const to = e.to ? ` to ${e.to.text}` : '';
         const rewrite = 'the whole table is rewritten under an ACCESS EXCLUSIVE lock that blocks its reads and writes';

@@ -63,6 +63,10 @@ const FAMILIES = nameTable<string>({
   REAL: 'float4',
   Interval: 'interval',
   INTERVAL: 'interval',
+  // sqlalchemy_utils' UUIDType is PostgreSQL's native uuid there, whatever its `binary`.
+  UUIDType: 'uuid',
+  Enum: 'enum',
+  ENUM: 'enum',
 });
 
 /** PostgreSQL's own names for the SQL spellings of the same types. */
@@ -111,6 +115,12 @@ export function pythonColumnType(arg: CallArg | undefined): ColumnType | undefin
     const scale = param('scale', 1);
     if ((precision !== undefined && precision !== null && typeof precision !== 'number') || (scale !== undefined && scale !== null && typeof scale !== 'number')) return undefined;
     return { family, precision: precision ?? null, scale: scale ?? 0, detail: '', text };
+  }
+  if (family === 'enum') {
+    // On PostgreSQL an enum is the type its name names; the values listed in Python do not
+    // change the column's type.
+    const enumName = isPyCall(value) ? keywordOf(value, 'name')?.value : undefined;
+    return { family, detail: typeof enumName === 'string' ? enumName : args.map((a) => a.text).join(','), text };
   }
   if (name === 'DateTime' || name === 'TIMESTAMP') {
     const tz = param('timezone', 0);
