@@ -22,7 +22,7 @@ export const columnTypeChange: Rule = {
     for (const { events } of checkedEvents(ctx)) {
       for (const e of events) {
         if (e.kind !== 'alter-type' || !e.existing) continue;
-        const from = e.from ?? (e.table !== undefined && e.column !== undefined ? typeBefore(ctx, e.table, e.column) : undefined);
+        const from = e.from ?? (e.column !== undefined ? typeBefore(ctx, e.table, e.column) : undefined);
         if (from && e.to && changesWithoutRewrite(from, e.to)) continue;
         // PostgreSQL casts nothing to an enum without USING (text to enum is an explicit cast
         // only), so such a change either finds the column of that enum already, and changes

@@ -1,11 +1,11 @@
-import { checkedEvents, describeSource, eventRange } from './locks/events';
+import { checkedEvents, describeSource, eventRange, tableRestoredLater } from './locks/events';
 import { tableText } from './locks/messages';
-import type { LockEvent } from './locks/types';
 import type { Rule } from './types';
 
 /**
  * Renaming a table is instant, but the application version that is still running queries the
- * old name and fails, unless the same migration leaves a view with the old name in its place.
+ * old name and fails, unless the same transaction puts a view (or a table) with the old name
+ * in its place.
  * Squawk: renaming-table; strong_migrations: rename_table.
  */
 export const renameTable: Rule = {
@@ -16,7 +16,7 @@ export const renameTable: Rule = {
   check(ctx) {
     for (const { events } of checkedEvents(ctx)) {
       events.forEach((e, i) => {
-        if (e.kind !== 'rename-table' || !e.existing || viewKeepsOldName(events.slice(i + 1), e.table)) return;
+        if (e.kind !== 'rename-table' || !e.existing || e.renamedHere || tableRestoredLater(events, i, e.table)) return;
         ctx.report({
           range: eventRange(e),
           message: `${describeSource(e)} renames ${tableText(e)}${e.to ? ` to \`${e.to}\`` : ''}, so the application version still running fails when it queries the old name.`,
@@ -26,8 +26,3 @@ export const renameTable: Rule = {
     }
   },
 };
-
-/** A view with the old name, created later in the function, keeps the old version's queries working. */
-function viewKeepsOldName(after: readonly LockEvent[], table: string | undefined): boolean {
-  return table !== undefined && after.some((a) => a.kind === 'create-view' && a.table === table);
-}

@@ -20,32 +20,45 @@ type Definition = ColumnType | 'unknown';
 
 const definitionsOf = new WeakMap<RevisionHeader, Map<string, Definition>>();
 
-export function typeBefore(ctx: RuleContext, table: string, column: string): ColumnType | undefined {
+/**
+ * The column's type before the current revision. When the table is not a literal (a loop
+ * over table names, say), every table's column of that name counts: if their nearest
+ * definitions all agree, that is the type.
+ */
+export function typeBefore(ctx: RuleContext, table: string | undefined, column: string): ColumnType | undefined {
   const entry = ctx.project.entry(ctx.file.path);
   const rev = entry?.revision;
   if (!rev) return undefined;
-  const key = `${table}.${column.toLowerCase()}`;
-  const script = ctx.project.script;
-  for (const ancestor of script.map.ancestors([rev])) {
+  const col = column.toLowerCase();
+  const nearest = new Map<string, Definition>();
+  for (const ancestor of ctx.project.script.map.ancestors([rev])) {
     if (ancestor === rev) continue;
     const header = ctx.project.entry(ancestor.path)?.header;
     if (!header) continue;
-    const found = definitions(header, table, column).get(key);
-    if (found === 'unknown') return undefined;
-    if (found) return found;
+    for (const [key, d] of definitions(header, table, col)) {
+      if (!key.endsWith(`.${col}`) || (table !== undefined && key !== `${table}.${col}`) || nearest.has(key)) continue;
+      nearest.set(key, d);
+      if (table !== undefined) return d === 'unknown' ? undefined : d;
+    }
   }
-  return undefined;
+  const found = [...nearest.values()];
+  const first = found[0];
+  if (!first || first === 'unknown') return undefined;
+  return found.every((d) => d !== 'unknown' && d.family === first.family && d.detail === first.detail && d.length === first.length && d.precision === first.precision && d.scale === first.scale)
+    ? first
+    : undefined;
 }
 
 /**
  * The column definitions of one revision's upgrade(), parsed only when its text names both the
  * table and the column; kept per header, which the project replaces when the file changes.
  */
-function definitions(header: RevisionHeader, table: string, column: string): ReadonlyMap<string, Definition> {
+function definitions(header: RevisionHeader, table: string | undefined, column: string): ReadonlyMap<string, Definition> {
   const known = definitionsOf.get(header);
   if (known) return known;
   const text = textOf(header);
-  if (text === undefined || !text.toLowerCase().includes(table) || !text.toLowerCase().includes(column.toLowerCase())) return EMPTY;
+  const lower = text?.toLowerCase();
+  if (text === undefined || lower === undefined || (table !== undefined && !lower.includes(table)) || !lower.includes(column)) return EMPTY;
   const map = new Map<string, Definition>();
   for (const fn of parsed(header, text).functions) {
     if (fn.direction !== 'upgrade') continue;

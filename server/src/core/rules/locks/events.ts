@@ -74,6 +74,7 @@ function items(fn: MigrationFunction, parser: SqlParser | undefined): Item[] {
 
 function fold(fn: MigrationFunction, parser: SqlParser | undefined): LockEvent[] {
   const created = new Set<string>();
+  const renamedTo = new Set<string>();
   const addedColumns = new Set<string>();
   const indexTables = new Map<string, string | undefined>();
   const events: LockEvent[] = [];
@@ -92,14 +93,18 @@ function fold(fn: MigrationFunction, parser: SqlParser | undefined): LockEvent[]
     if (change.kind === 'drop-index' && table === undefined && change.index !== undefined) table = indexTables.get(change.index.toLowerCase());
     const existing = table === undefined || !created.has(table);
     const column = 'column' in change && change.column !== undefined && table !== undefined ? `${table}.${change.column.toLowerCase()}` : undefined;
-    const newColumn = column !== undefined && addedColumns.has(column);
-    events.push({ ...change, table, source, existing, newColumn, transaction });
+    // A name that is not a literal is matched by its expression (`f"{col}_new"` added, then renamed).
+    const expression = 'columnExpression' in change && change.columnExpression !== undefined ? `${table}|${change.columnExpression}` : undefined;
+    const newColumn = (column !== undefined && addedColumns.has(column)) || (expression !== undefined && addedColumns.has(expression));
+    const renamedHere = table !== undefined && renamedTo.has(table);
+    events.push({ ...change, table, source, existing, newColumn, renamedHere, transaction });
     switch (change.kind) {
       case 'create-table':
         if (table !== undefined) created.add(table);
         break;
       case 'rename-table':
         if (table !== undefined && change.to !== undefined && created.delete(table)) created.add(change.to);
+        if (change.to !== undefined) renamedTo.add(change.to);
         break;
       case 'drop-table':
         if (table !== undefined) created.delete(table);
@@ -109,9 +114,11 @@ function fold(fn: MigrationFunction, parser: SqlParser | undefined): LockEvent[]
         break;
       case 'add-column':
         if (column !== undefined) addedColumns.add(column);
+        if (expression !== undefined) addedColumns.add(expression);
         break;
       case 'rename-column':
-        if (column !== undefined && newColumn && change.to !== undefined) addedColumns.add(`${table}.${change.to.toLowerCase()}`);
+        // The new name is one no running application knows, whatever the column was.
+        if (table !== undefined && change.to !== undefined) addedColumns.add(`${table}.${change.to.toLowerCase()}`);
         break;
     }
   };
@@ -153,3 +160,34 @@ const SQL_COMMANDS: Record<string, string> = {
   CreateStmt: 'CREATE TABLE',
   CreateTableAsStmt: 'CREATE TABLE AS',
 };
+
+/**
+ * Whether a later change in the same transaction puts a column of that name back on the table
+ * (adds it, or renames another column to it): a swap, such as renaming `a` to `tmp_a` and
+ * adding a new `a`, which the application version still running never sees half-done.
+ */
+export function columnRestoredLater(events: readonly LockEvent[], i: number, name: string | undefined, expression?: string): boolean {
+  const e = events[i]!;
+  if (name === undefined && expression === undefined) return false;
+  const same = (n: string | undefined, x: string | undefined): boolean => (name !== undefined && n !== undefined ? n.toLowerCase() === name.toLowerCase() : expression !== undefined && x === expression);
+  for (let j = i + 1; j < events.length; j++) {
+    const o = events[j]!;
+    if (o.transaction !== e.transaction || o.table !== e.table) continue;
+    if (o.kind === 'add-column' && same(o.column, undefined)) return true;
+    if (o.kind === 'rename-column' && same(o.to, o.toExpression)) return true;
+  }
+  return false;
+}
+
+/** The same for a table: a later change in the same transaction creates or renames another table to that name. */
+export function tableRestoredLater(events: readonly LockEvent[], i: number, name: string | undefined): boolean {
+  const e = events[i]!;
+  if (name === undefined) return false;
+  for (let j = i + 1; j < events.length; j++) {
+    const o = events[j]!;
+    if (o.transaction !== e.transaction) continue;
+    if ((o.kind === 'create-table' || o.kind === 'create-view') && o.table === name) return true;
+    if (o.kind === 'rename-table' && o.to === name) return true;
+  }
+  return false;
+}

@@ -1,6 +1,7 @@
 import { originOf } from '../../parse';
 import type { OpCall } from '../../parse/types';
-import { argOf, columnCall, nameOf, tableOf } from '../ops/signatures';
+import type { PyCall } from '../../parse/types';
+import { argOf, columnCall, keywordOf, nameOf, tableOf } from '../ops/signatures';
 import { pythonAddColumn } from './columns';
 import { pythonColumnType } from './columnTypes';
 import type { ChangeOn, ConstraintKind } from './types';
@@ -76,11 +77,14 @@ function read(call: OpCall): readonly ChangeOn[] {
       return [{ kind: 'drop-index', table, index: nameOf(call, 'index_name'), concurrently, ifExists: flag(call, 'if_exists') !== false, single: true }];
     }
     case 'add_column': {
-      const added = pythonAddColumn(columnCall(call));
-      return [added ? { ...added, table } : { kind: 'other-lock', table }];
+      const column = columnCall(call);
+      const added = pythonAddColumn(column);
+      if (!added) return [{ kind: 'other-lock', table }];
+      const name = column && added.column === undefined ? columnNameExpression(column) : undefined;
+      return [{ ...added, table, ...(name !== undefined ? { columnExpression: name } : {}) }];
     }
     case 'drop_column':
-      return [{ kind: 'drop-column', table, column: nameOf(call, 'column_name') }];
+      return [{ kind: 'drop-column', table, column: nameOf(call, 'column_name'), ...expression(call, 'column_name') }];
     case 'alter_column':
       return alterColumn(call, table);
     case 'create_foreign_key':
@@ -130,9 +134,26 @@ function alterColumn(call: OpCall, table: string | undefined): ChangeOn[] {
     });
   }
   const rename = argOf(call, 'new_column_name');
-  if (rename && rename.value !== null) out.push({ kind: 'rename-column', table, column, to: nameOf(call, 'new_column_name') });
+  if (rename && rename.value !== null) {
+    const to = nameOf(call, 'new_column_name');
+    out.push({ kind: 'rename-column', table, column, ...expression(call, 'column_name'), to, ...(to === undefined ? { toExpression: rename.text } : {}) });
+  }
   if (out.length === 0) out.push({ kind: 'other-lock', table });
   return out;
+}
+
+/** The source text of a column's name that is a string but not a literal (`f"{col}_new"`). */
+function columnNameExpression(column: PyCall): string | undefined {
+  const named = keywordOf(column, 'name');
+  if (named) return named.text;
+  const first = column.args[0];
+  return first && first.keyword === undefined && /^[rRbBuUfF]{0,2}["']/.test(first.text) ? first.text : undefined;
+}
+
+/** `{ columnExpression }`: the source text of a column argument that is not a literal name. */
+function expression(call: OpCall, param: string): { columnExpression?: string } {
+  const arg = argOf(call, param);
+  return arg && nameOf(call, param) === undefined ? { columnExpression: arg.text } : {};
 }
 
 /** The column of a `col IS NOT NULL` check condition. */

@@ -31,6 +31,8 @@ export type LockChange =
   | {
       kind: 'add-column';
       column: string | undefined;
+      /** The name's Python expression when it is not a literal (`f"{col}_new"`). */
+      columnExpression?: string;
       notNull: boolean;
       defaultKind: DefaultKind;
       /** `serial`, an identity column or a generated column: PostgreSQL fills it in itself. */
@@ -40,8 +42,15 @@ export type LockChange =
   | { kind: 'add-constraint'; constraint: string | undefined; type: ConstraintKind; notValid: boolean; usingIndex: boolean; notNullOf: string | undefined }
   | { kind: 'validate-constraint'; constraint: string | undefined }
   | { kind: 'alter-type'; column: string | undefined; from: ColumnType | undefined; to: ColumnType | undefined; using: boolean }
-  | { kind: 'rename-column'; column: string | undefined; to: string | undefined }
-  | { kind: 'drop-column'; column: string | undefined }
+  | {
+      kind: 'rename-column';
+      column: string | undefined;
+      columnExpression?: string;
+      to: string | undefined;
+      /** The new name's Python expression when it is not a literal (`col` in a loop), to match a drop of the same expression. */
+      toExpression?: string;
+    }
+  | { kind: 'drop-column'; column: string | undefined; columnExpression?: string }
   /** `CREATE VIEW`, on the view's name: a view with a renamed table's old name keeps old queries working. */
   | { kind: 'create-view' }
   /** Any other change that takes a lock on the table (`ALTER TABLE ... SET DEFAULT`, `DROP CONSTRAINT`, ...). */
@@ -80,6 +89,11 @@ export type LockEvent = ChangeOn & {
    * so no running application reads it.
    */
   newColumn: boolean;
+  /**
+   * The table's name was given by a rename earlier in the same function, so no running
+   * application queries it by that name (`t` renamed to `t_old` in a swap).
+   */
+  renamedHere: boolean;
   /**
    * The transaction the change runs in, numbered in order: Alembic runs a migration function
    * in one transaction, and `autocommit_block()` commits before and after it, with each
