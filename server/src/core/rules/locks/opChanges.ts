@@ -1,7 +1,6 @@
-import { originOf } from '../../parse';
-import type { OpCall } from '../../parse/types';
-import type { PyCall } from '../../parse/types';
-import { argOf, columnCall, keywordOf, nameOf, tableOf } from '../ops/signatures';
+import { DYNAMIC_PLACEHOLDER, literalName, originOf } from '../../parse';
+import type { OpCall, PyCall } from '../../parse/types';
+import { argOf, columnCall, isPyCall, keywordOf, nameOf, tableOf } from '../ops/signatures';
 import { pythonAddColumn } from './columns';
 import { pythonColumnType } from './columnTypes';
 import type { ChangeOn, ConstraintKind } from './types';
@@ -31,7 +30,8 @@ export function opChanges(call: OpCall): readonly ChangeOn[] {
 
 /** Lower-cased, without its schema: how the rules compare table names. */
 export function tableKey(name: string | undefined): string | undefined {
-  if (name === undefined) return undefined;
+  // A name built at run time (an f-string field, a %-formatted value) is not known.
+  if (name === undefined || name.includes(DYNAMIC_PLACEHOLDER)) return undefined;
   const bare = name.slice(name.lastIndexOf('.') + 1);
   return bare.toLowerCase();
 }
@@ -79,7 +79,7 @@ function read(call: OpCall): readonly ChangeOn[] {
     case 'add_column': {
       const column = columnCall(call);
       const added = pythonAddColumn(column);
-      if (!added) return [{ kind: 'other-lock', table }];
+      if (!added) return [helperColumn(call, table)];
       const name = column && added.column === undefined ? columnNameExpression(column) : undefined;
       return [{ ...added, table, ...(name !== undefined ? { columnExpression: name } : {}) }];
     }
@@ -140,6 +140,19 @@ function alterColumn(call: OpCall, table: string | undefined): ChangeOn[] {
   }
   if (out.length === 0) out.push({ kind: 'other-lock', table });
   return out;
+}
+
+/**
+ * `op.add_column(t, make_column("name", ...))`: a column built by a project helper. Its name
+ * is taken from the helper's first argument, so that a swap is recognised; nothing else about
+ * it is known, so no rule reports its NOT NULL or its default.
+ */
+function helperColumn(call: OpCall, table: string | undefined): ChangeOn {
+  const value = argOf(call, 'column')?.value;
+  const first = isPyCall(value) ? value.args[0] : undefined;
+  const name = first && first.keyword === undefined ? literalName(first.value) : undefined;
+  if (name === undefined) return { kind: 'other-lock', table };
+  return { kind: 'add-column', table, column: name, notNull: false, defaultKind: 'unknown', generated: undefined };
 }
 
 /** The source text of a column's name that is a string but not a literal (`f"{col}_new"`). */

@@ -1,3 +1,4 @@
+import { DYNAMIC_PLACEHOLDER } from '../../parse';
 import { rangeVarName, type AnalyzedStatement } from '../../sql/analyze';
 import { isRecord } from '../../sql/parser';
 import { sqlAddColumn } from './columns';
@@ -115,7 +116,7 @@ function alterTable(n: Record<string, unknown>): readonly ChangeOn[] {
     const cmd = isRecord(c) && isRecord(c.AlterTableCmd) ? c.AlterTableCmd : undefined;
     if (!cmd) continue;
     const def = isRecord(cmd.def) ? cmd.def : {};
-    const column = typeof cmd.name === 'string' ? cmd.name : undefined;
+    const column = typeof cmd.name === 'string' && !cmd.name.includes(DYNAMIC_PLACEHOLDER) ? cmd.name : undefined;
     switch (cmd.subtype) {
       case 'AT_AddColumn':
         out.push(isRecord(def.ColumnDef) ? { ...sqlAddColumn(def.ColumnDef), table } : { kind: 'other-lock', table });
