@@ -11,6 +11,7 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import { type ClientSupport, readClientSupport } from './lsp/clientSupport';
+import { describeAccepted, handleAcceptExisting } from './lsp/features/acceptExisting';
 import { handleCodeAction } from './lsp/features/codeActions';
 import { handleCodeLens } from './lsp/features/codeLens';
 import { handleCompletion } from './lsp/features/completion';
@@ -21,7 +22,7 @@ import { pathOf } from './lsp/features/uris';
 import { applyEditorSettings } from './lsp/settings';
 import { loadSqlRules } from './lsp/sqlRules';
 import { WorkspaceModel } from './lsp/workspaceModel';
-import { GraphChangedNotification, GraphRequest } from './protocol';
+import { AcceptExistingCommand, GraphChangedNotification, GraphRequest } from './protocol';
 
 /**
  * The language server's wiring: LSP events in, model updates and diagnostics out. The model
@@ -48,6 +49,7 @@ connection.onInitialize((params) => {
       completionProvider: { triggerCharacters: ['"', "'"] },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       codeLensProvider: { resolveProvider: false },
+      executeCommandProvider: { commands: [AcceptExistingCommand.command] },
     },
     serverInfo: { name: 'alembic-pilot' },
   };
@@ -150,6 +152,17 @@ connection.onCodeAction((params) => {
   // Findings computed for the request (a keystroke not yet linted) still need publishing.
   schedulePublish();
   return actions ?? [];
+});
+
+connection.onExecuteCommand((params) => {
+  if (params.command !== AcceptExistingCommand.command) return null;
+  const result = guarded('accepting the existing migrations', () => handleAcceptExisting(model, params.arguments));
+  if (!result) return null;
+  const message = describeAccepted(result);
+  void (result.failed.length > 0 ? connection.window.showErrorMessage(message) : connection.window.showInformationMessage(message));
+  // The environments were read again with the new setting; their settings from the editor too.
+  void readSettings().then(publish);
+  return result;
 });
 
 /** Reads and applies the editor's settings of every environment; never rejects. */
