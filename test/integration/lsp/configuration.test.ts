@@ -39,7 +39,8 @@ describe('editor settings', () => {
   it('override pyproject.toml for the rules they name and leave the others to it', async () => {
     const ddl = await eventually('the non-idempotent-ddl diagnostic', () => client.diagnostics(client.uri(EXPOSE))?.find((d) => d.code === 'non-idempotent-ddl'));
     expect(ddl.severity).toBe(DiagnosticSeverity.Error);
-    expect(client.diagnostics(client.uri(ADD_USER)) ?? []).toEqual([]);
+    // The editor switched non-idempotent-op off over the project's "warning"; the lock rules still report there.
+    expect((client.diagnostics(client.uri(ADD_USER)) ?? []).filter((d) => d.code === 'non-idempotent-op')).toEqual([]);
   });
 
   it('report a bad setting in the log and ignore it', async () => {
