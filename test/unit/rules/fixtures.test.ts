@@ -2,8 +2,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../../../server/src/core/rules/registry';
-import { DEFAULT_TARGETS } from '../../../server/src/core/rules/runner';
-import type { LintTargets, SqlParser } from '../../../server/src/core/rules/types';
+import { hasTransactionalDdl } from '../../../server/src/core/dialect';
+import type { Idempotency, LintTargets, SqlParser } from '../../../server/src/core/rules/types';
 import { loadSqlParser } from '../../../server/src/core/sql';
 import { parseMarkers, renderFixture } from '../../helpers/ruleFixtures';
 
@@ -13,9 +13,9 @@ import { parseMarkers, renderFixture } from '../../helpers/ruleFixtures';
  * nothing. The list of rules is the registry's, so a rule without fixtures or a doc page fails
  * here, and so does a fixture folder of no rule. A fixture is a `.py` file linted alone or a
  * folder holding an environment (whose pyproject.toml may hold [tool.alembic-pilot]). A rule
- * that is off by default is switched on for its own fixtures. A fixture named
- * `...-alembic-1.16...` is linted for that Alembic version (version-gated rules report nothing
- * while it is unknown). With UPDATE_FIXTURES=1 the fixtures are rewritten with the markers the
+ * that is off by default is switched on for its own fixtures. A fixture's name may set targets:
+ * `...-alembic-1.16...` lints it for that Alembic version (version-gated rules report nothing
+ * while it is unknown), `...-idempotency-everywhere...` and `...-dialect-mysql...` set those. With UPDATE_FIXTURES=1 the fixtures are rewritten with the markers the
  * linter draws, to be reviewed in the diff like any other change.
  */
 
@@ -28,9 +28,16 @@ beforeAll(async () => {
   sql = await loadSqlParser();
 });
 
-function targetsOf(entry: string): { targets?: LintTargets } {
-  const m = /alembic-(\d+)\.(\d+)(?:\.(\d+))?/.exec(entry);
-  return m ? { targets: { ...DEFAULT_TARGETS, alembicVersion: [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] } } : {};
+/** Targets a fixture's name sets: `alembic-1.16`, `idempotency-everywhere`, `dialect-mysql`. */
+function targetsOf(entry: string): Partial<LintTargets> {
+  const out: Partial<LintTargets> = {};
+  const version = /alembic-(\d+)\.(\d+)(?:\.(\d+))?/.exec(entry);
+  if (version) out.alembicVersion = [Number(version[1]), Number(version[2]), Number(version[3] ?? 0)];
+  const idempotency = /idempotency-(auto|everywhere|off)/.exec(entry);
+  if (idempotency) out.idempotency = idempotency[1] as Idempotency;
+  const dialect = /dialect-([a-z]+)/.exec(entry);
+  if (dialect) out.dialect = { name: dialect[1]!, source: 'setting', transactionalDdl: hasTransactionalDdl(dialect[1]!) };
+  return out;
 }
 
 it('every fixture folder belongs to a registered rule', () => {
@@ -53,7 +60,7 @@ for (const rule of RULES) {
     for (const entry of entries) {
       it(entry, () => {
         const settings = rule.defaultSeverity === 'off' ? { [rule.id]: 'warning' as const } : {};
-        const results = renderFixture(path.join(folder, entry), { sql, settings, ...targetsOf(entry) });
+        const results = renderFixture(path.join(folder, entry), { sql, settings, overrides: targetsOf(entry) });
         if (update) for (const r of results) if (r.actual !== r.expected) writeFileSync(r.file, r.actual);
         for (const r of results) expect(r.actual, path.relative(ROOT, r.file)).toBe(r.expected);
         const markers = results.flatMap((r) => parseMarkers(r.expected).markers);
