@@ -32,6 +32,12 @@ export interface MigrationFunction {
   /** True when the body raises NotImplementedError (possibly after a docstring). */
   raisesNotImplemented: boolean;
   /**
+   * True when the body always raises: a `raise` directly in the body, with no `return` before
+   * it. Such a function never completes, whatever it does first (a downgrade that raises
+   * `Exception("no going back")` declares the revision irreversible as NotImplementedError does).
+   */
+  alwaysRaises: boolean;
+  /**
    * Every call on `op` (or on a batch alias) anywhere in the body, nested ones included
    * (`op.f(...)` inside `op.create_index(...)`, `op.get_bind()`), ordered by start offset.
    */

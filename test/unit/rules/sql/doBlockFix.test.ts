@@ -34,7 +34,7 @@ const HEAD = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "a1"
 function lint(text: string, file = FILE): Finding[] {
   const project = new RevisionProject(parseRevisionFile);
   project.updateFile(file, text);
-  return lintFile(parseRevisionFile(file, text), env, project, { settings: {}, targets: DEFAULT_TARGETS, sql });
+  return lintFile(parseRevisionFile(file, text), env, project, { settings: {}, targets: { ...DEFAULT_TARGETS, idempotency: 'everywhere' }, sql });
 }
 
 const ddl = (findings: Finding[]): Finding[] => findings.filter((f) => f.rule === 'non-idempotent-ddl');
