@@ -153,7 +153,7 @@ function lintTexts(env: AlembicEnvironment, files: readonly { file: string; text
   const errors: RuleError[] = [];
   const findings = lintEnvironment(env, project, options(o, errors));
   if (errors.length > 0) throw new Error(`Rules threw: ${errors.map((e) => `${e.rule} on ${e.file}: ${String(e.error)}`).join('; ')}`);
-  return parsed.map((f) => ({
+  const results = parsed.map((f) => ({
     file: f.file,
     expected: f.text,
     actual: renderMarkers(
@@ -162,6 +162,21 @@ function lintTexts(env: AlembicEnvironment, files: readonly { file: string; text
       f.markers,
     ),
   }));
+  // Findings about the environment are placed in its config file, which is read from disk with
+  // its marker lines (comments to configparser), so they are drawn there the same way.
+  const others = [...new Set(findings.map((x) => x.file))].filter((file) => !parsed.some((f) => f.file === file));
+  for (const file of others) {
+    if (file !== env.configFile) throw new Error(`A finding in ${file}, which is neither a fixture file nor its config`);
+    const text = readFileSync(file, 'utf8');
+    const { stripped, markers } = parseMarkers(text);
+    const markerLines = text.split('\n').map((l, i) => ({ l, i })).filter(({ l }) => /^#(\s+\^|@\d+ \^)/.test(l)).map(({ i }) => i);
+    const toStripped = (line: number): number => line - markerLines.filter((m) => m < line).length;
+    const shifted = findings
+      .filter((x) => x.file === file)
+      .map((x) => ({ ...x, range: { start: { ...x.range.start, line: toStripped(x.range.start.line) }, end: { ...x.range.end, line: toStripped(x.range.end.line) } } }));
+    results.push({ file, expected: text, actual: renderMarkers(stripped, shifted, markers) });
+  }
+  return results;
 }
 
 /** Lints one fixture text as the only revision of an environment and draws its markers again. */

@@ -124,6 +124,13 @@ export interface SqlString {
   dynamic: boolean;
   /** `connection.execute` also covers `exec_driver_sql` on a connection. */
   via: 'op.execute' | 'connection.execute';
+  /**
+   * A SQLAlchemy Core statement run through a connection (`conn.execute(table.update()...)`,
+   * `conn.execute(stmt)`) rather than SQL text: its SQL is not known, so `text` is empty and
+   * `dynamic` is true. Recorded because it changes data as `op.execute("UPDATE ...")` does;
+   * an obvious read (`sa.select(...)`) is not recorded.
+   */
+  core?: true;
   /** The SQL went through sa.text(...) / text(...) / sqlalchemy.text(...). */
   wrappedInText: boolean;
   inAutocommitBlock: boolean;
