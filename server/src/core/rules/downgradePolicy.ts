@@ -9,9 +9,11 @@ import type { DowngradePolicy, LintTargets } from './types';
 /**
  * Whether an environment's team writes downgrades. Many projects never do (OpenStack's removed
  * downgrade support; others raise in every downgrade), and for them a missing-downgrade
- * finding on every revision is noise. When 80% or more of an environment's revisions (at least
- * five of them) have no working downgrade (none, an empty one, or one that always raises), the
- * policy is detected as "optional"; `[tool.alembic-pilot] downgrades` overrides the detection.
+ * finding on every revision is noise. When 80% or more of an environment's revisions whose
+ * upgrade does something (at least five of them) have no working downgrade (none, an empty one,
+ * or one that always raises), the policy is detected as "optional"; `[tool.alembic-pilot]
+ * downgrades` overrides the detection. Revisions whose upgrade does nothing (merges, empty
+ * placeholders) need no downgrade and are not counted.
  *
  * The count reads every revision file of the environment: the full parse when the project
  * holds one (the language server's), else a quick look at the text. It is made once per graph.
@@ -39,8 +41,10 @@ export function downgradePolicy(targets: LintTargets, project: RevisionProject):
     counts = { without: 0, total: 0 };
     for (const entry of project.entries()) {
       if (!entry.revision) continue;
+      const works = functionsThatWork(entry.header);
+      if (!works.upgrade) continue;
       counts.total++;
-      if (!hasWorkingDowngrade(entry.header)) counts.without++;
+      if (!works.downgrade) counts.without++;
     }
     detected.set(script, counts);
   }
@@ -48,31 +52,37 @@ export function downgradePolicy(targets: LintTargets, project: RevisionProject):
   return { policy: optional ? 'optional' : 'required', configured: false, ...counts };
 }
 
-function hasWorkingDowngrade(header: RevisionHeader): boolean {
-  if ('functions' in header) return (header as RevisionFile).functions.some(working);
+function functionsThatWork(header: RevisionHeader): { upgrade: boolean; downgrade: boolean } {
+  if ('functions' in header) {
+    const fns = (header as RevisionFile).functions;
+    return { upgrade: fns.some((f) => f.direction === 'upgrade' && working(f)), downgrade: fns.some((f) => f.direction === 'downgrade' && working(f)) };
+  }
   let text: string;
   try {
     text = decodePythonSource(readFileSync(header.path)).text;
   } catch {
-    return false;
+    return { upgrade: false, downgrade: false };
   }
-  return downgradeWorksInText(text);
+  return { upgrade: worksInText(text, 'upgrade'), downgrade: worksInText(text, 'downgrade') };
 }
 
 function working(fn: MigrationFunction): boolean {
-  return fn.direction === 'downgrade' && !fn.isEmpty && !fn.raisesNotImplemented && !fn.alwaysRaises;
+  return !fn.isEmpty && !fn.raisesNotImplemented && !fn.alwaysRaises;
 }
 
-const DEF = /^([ \t]*)(?:async[ \t]+)?def[ \t]+downgrade(?:_\w+)?[ \t]*\(/gm;
+const DEFS = {
+  upgrade: /^([ \t]*)(?:async[ \t]+)?def[ \t]+upgrade(?:_\w+)?[ \t]*\(/gm,
+  downgrade: /^([ \t]*)(?:async[ \t]+)?def[ \t]+downgrade(?:_\w+)?[ \t]*\(/gm,
+};
 
 /**
  * The quick look, which agrees with the full parse on ordinary files: a module-level
- * `def downgrade...` whose body holds a statement that is not `pass`, `...`, a string (a
+ * `def downgrade...` (or `def upgrade...`) whose body holds a statement that is not `pass`, `...`, a string (a
  * docstring) or a comment, and which has no `raise` at the body's own indentation (unless a
  * `return` comes first). It reads lines, not Python, which is enough to count a history.
  */
-export function downgradeWorksInText(text: string): boolean {
-  for (const m of text.matchAll(DEF)) {
+export function worksInText(text: string, name: 'upgrade' | 'downgrade'): boolean {
+  for (const m of text.matchAll(DEFS[name])) {
     if (m[1] !== '') continue;
     const lines = text.slice(m.index).split(/\r\n|\r|\n/);
     // Skip the signature, which may span lines, to the line that ends with the colon.
