@@ -53,7 +53,8 @@ describe('lint --accept-existing', () => {
     const dir = path.join(work, 'inline');
     cpSync(path.join(repo, 'migrations-sample'), dir, { recursive: true });
     const file = path.join(dir, 'pyproject.toml');
-    const text = `${readFileSync(file, 'utf8')}\n[tool]\nalembic-pilot = { lock-timeout = "role" }\n`;
+    // Valid TOML, but the table is an inline one that a line edit cannot extend.
+    const text = '[project]\nname = "kraken-migrations"\n\n[tool]\nalembic-pilot = { idempotency = "everywhere" }\n';
     writeFileSync(file, text);
     const r = lint(dir, '--accept-existing', '.');
     expect(r.code).toBe(2);

@@ -23,7 +23,10 @@ beforeAll(async () => {
     },
   });
   const pyproject = client.file('pyproject.toml');
-  writeFileSync(pyproject, `${readFileSync(pyproject, 'utf8')}\n[tool.alembic-pilot]\nrules = { "non-idempotent-op" = "warning", "non-idempotent-ddl" = "error" }\n`);
+  // The sample has a [tool.alembic-pilot] table already; the rules go into it.
+  const rulesLine = 'rules = { "non-idempotent-op" = "warning", "non-idempotent-ddl" = "error" }\n';
+  const text = readFileSync(pyproject, 'utf8');
+  writeFileSync(pyproject, text.includes('[tool.alembic-pilot]\n') ? text.replace('[tool.alembic-pilot]\n', `[tool.alembic-pilot]\n${rulesLine}`) : `${text}\n[tool.alembic-pilot]\n${rulesLine}`);
   await client.start();
   await client.sqlReady();
 });
