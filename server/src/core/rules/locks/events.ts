@@ -98,6 +98,7 @@ function fold(fn: MigrationFunction, parser: SqlParser | undefined): LockEvent[]
     const newColumn = (column !== undefined && addedColumns.has(column)) || (expression !== undefined && addedColumns.has(expression));
     const renamedHere = table !== undefined && renamedTo.has(table);
     events.push({ ...change, table, source, existing, newColumn, renamedHere, transaction });
+    if (change.kind === 'end-transaction') transaction++;
     switch (change.kind) {
       case 'create-table':
         if (table !== undefined) created.add(table);
