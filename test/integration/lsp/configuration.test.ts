@@ -23,7 +23,10 @@ beforeAll(async () => {
     },
   });
   const pyproject = client.file('pyproject.toml');
-  writeFileSync(pyproject, `${readFileSync(pyproject, 'utf8')}\n[tool.alembic-pilot]\nrules = { "non-idempotent-op" = "warning", "non-idempotent-ddl" = "error" }\n`);
+  // The sample's own [tool.alembic-pilot] (idempotency = "everywhere") gets rules of its own.
+  const text = readFileSync(pyproject, 'utf8');
+  if (!text.includes('[tool.alembic-pilot]\n')) throw new Error('the sample has no [tool.alembic-pilot] table to extend');
+  writeFileSync(pyproject, text.replace('[tool.alembic-pilot]\n', '[tool.alembic-pilot]\nrules = { "non-idempotent-op" = "warning", "non-idempotent-ddl" = "error" }\n'));
   await client.start();
   await client.sqlReady();
 });
