@@ -44,7 +44,6 @@ function reportsFor(rule: Rule, text: string): Report[] {
   const reports: Report[] = [];
   const ctx: Pick<RuleContext, 'file' | 'targets' | 'sql' | 'report'> = {
     file: parseRevisionFile('/m/versions/x.py', text),
-    // Every statement is judged, as a re-run could reach it: the verdicts are compared with PostgreSQL's.
     targets: { alembicVersion: undefined, postgresVersion: 15, idempotency: 'everywhere' },
     sql,
     report: (r) => reports.push(r),

@@ -23,10 +23,10 @@ beforeAll(async () => {
     },
   });
   const pyproject = client.file('pyproject.toml');
-  // The sample has a [tool.alembic-pilot] table already; the rules go into it.
-  const rulesLine = 'rules = { "non-idempotent-op" = "warning", "non-idempotent-ddl" = "error" }\n';
+  // The sample's own [tool.alembic-pilot] (idempotency = "everywhere") gets rules of its own.
   const text = readFileSync(pyproject, 'utf8');
-  writeFileSync(pyproject, text.includes('[tool.alembic-pilot]\n') ? text.replace('[tool.alembic-pilot]\n', `[tool.alembic-pilot]\n${rulesLine}`) : `${text}\n[tool.alembic-pilot]\n${rulesLine}`);
+  if (!text.includes('[tool.alembic-pilot]\n')) throw new Error('the sample has no [tool.alembic-pilot] table to extend');
+  writeFileSync(pyproject, text.replace('[tool.alembic-pilot]\n', '[tool.alembic-pilot]\nrules = { "non-idempotent-op" = "warning", "non-idempotent-ddl" = "error" }\n'));
   await client.start();
   await client.sqlReady();
 });

@@ -1,6 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { trimmedEnd } from './assignments';
 import { dialectGuardsOf, type DialectScope } from './dialectGuards';
+import { existenceGuardsOf } from './existenceGuards';
 import { type ModuleScope, walkFunctionBody } from './opCalls';
 import type { Source } from './pyValues';
 import type { StatementReuse } from './statementCache';
@@ -50,6 +51,7 @@ export function migrationFunction(src: Source, scope: ModuleScope & { dialects: 
     // Guards are read from the whole function at every parse (never from the statement
     // cache): they are few and cheap, and a keystroke in one `if` changes what the code after it runs under.
     dialectGuards: dialectGuardsOf(src, scope.dialects, fn, body),
+    existenceGuards: existenceGuardsOf(src, fn, body),
   };
 }
 

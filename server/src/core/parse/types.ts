@@ -50,6 +50,17 @@ export interface MigrationFunction {
    * reading these: a region's condition already includes those of the regions around it.
    */
   dialectGuards: DialectGuard[];
+  /**
+   * Code under an `if` that tests whether a named object exists (parse/existenceGuards.ts):
+   * creating or dropping that object there is guarded as IF [NOT] EXISTS guards it.
+   */
+  existenceGuards: ExistenceGuard[];
+}
+
+/** A region of a function body that runs only after testing for the objects `names` (lower case). */
+export interface ExistenceGuard {
+  range: Range;
+  names: string[];
 }
 
 /** A region of a function body and the dialect condition under which it runs. */

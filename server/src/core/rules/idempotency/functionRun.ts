@@ -45,7 +45,7 @@ export function functionRun(ctx: RuleContext, fn: MigrationFunction): FunctionRu
   const key = `${ctx.targets.postgresVersion}\0${env.name}`;
   const cached = runs.get(fn);
   if (cached && cached.key === key && cached.parser === ctx.sql) return cached.run;
-  const opSteps: OpStep[] = fn.opCalls.map((call) => ({ call, at: call.range.start, effects: opEffects(call), autocommit: call.inAutocommitBlock }));
+  const opSteps: OpStep[] = fn.opCalls.map((call) => ({ call, at: call.range.start, effects: underGuards(fn, call.range.start, opEffects(call)), autocommit: call.inAutocommitBlock }));
   const sqlSteps: SqlStep[] = [];
   if (ctx.sql) {
     for (const s of fn.sql) {
@@ -57,7 +57,7 @@ export function functionRun(ctx: RuleContext, fn: MigrationFunction): FunctionRu
         // Whatever a dynamic statement seems to lack may come from its dynamic part, so it is
         // never reported; what it drops or creates still counts (a DROP ... IF EXISTS does).
         if (statement.dynamic) effects = effects.map(({ missing: _, ...e }) => ({ ...e, silent: true }));
-        sqlSteps.push({ analyzed, statement, effects, at: s.positionAt(statement.start), autocommit: s.inAutocommitBlock });
+        sqlSteps.push({ analyzed, statement, effects: underGuards(fn, at, effects), at: s.positionAt(statement.start), autocommit: s.inAutocommitBlock });
       }
     }
   }
@@ -65,6 +65,28 @@ export function functionRun(ctx: RuleContext, fn: MigrationFunction): FunctionRu
   const run: FunctionRun = { sqlSteps, opSteps, failures: secondRunFailures(steps) };
   runs.set(fn, { key, parser: ctx.sql, run });
   return run;
+}
+
+/**
+ * The effects as they are at `at`: an effect on an object whose name an enclosing `if` tests
+ * the catalog for (see parse/existenceGuards.ts) is guarded. Copies are made, since effects
+ * are shared by every lint of the same call or statement.
+ */
+function underGuards<E extends Effect>(fn: MigrationFunction, at: Position, effects: E[]): E[] {
+  if (fn.existenceGuards.length === 0 || effects.length === 0) return effects;
+  const names = new Set(fn.existenceGuards.filter((g) => contains(g.range, at)).flatMap((g) => g.names));
+  if (names.size === 0) return effects;
+  return effects.map((e) => {
+    const name = e.key?.slice(e.key.indexOf(':') + 1);
+    const object = name?.slice(name.lastIndexOf('.') + 1);
+    if (e.guarded || object === undefined || (!names.has(object) && !names.has(name!))) return e;
+    const { missing: _m, guard: _g, ...rest } = e as E & { missing?: unknown; guard?: unknown };
+    return { ...rest, guarded: true } as E;
+  });
+}
+
+function contains(r: { start: Position; end: Position }, p: Position): boolean {
+  return compare(r.start, p) <= 0 && compare(p, r.end) < 0;
 }
 
 function compare(a: Position, b: Position): number {
