@@ -39,7 +39,9 @@ export function checkedFunctions(ctx: RuleContext): MigrationFunction[] {
 /** The events of every checked function, each function's in order, leaving out code under a non-PostgreSQL dialect guard. */
 export function* checkedEvents(ctx: RuleContext): Generator<{ fn: MigrationFunction; events: readonly LockEvent[] }> {
   for (const fn of checkedFunctions(ctx)) {
-    const events = functionEvents(fn, ctx.sql).filter((e) => !underOtherDialect(fn, eventRange(e), ctx.targets));
+    const all = functionEvents(fn, ctx.sql);
+    // Nearly every function has no dialect guard: its events are shared by the rules as they are.
+    const events = fn.dialectGuards.length === 0 ? all : all.filter((e) => !underOtherDialect(fn, eventRange(e), ctx.targets));
     yield { fn, events };
   }
 }
