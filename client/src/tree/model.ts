@@ -28,10 +28,21 @@ export type RevisionState = 'current' | 'applied' | 'pending' | 'unknown';
 
 /** The database side of an environment, as far as the view needs it. */
 export type DatabaseView =
+  /** No database is configured anywhere (settings, DATABASE_URL, sqlalchemy.url). */
   | { kind: 'none' }
+  /** Restricted Mode: no database is read and nothing runs Alembic. */
+  | { kind: 'restricted' }
   | { kind: 'loading'; name?: string | undefined }
   | { kind: 'unreachable'; name?: string | undefined; reason: string }
-  | { kind: 'ok'; name?: string | undefined; current: readonly string[]; pending?: number | undefined };
+  | {
+      kind: 'ok';
+      name?: string | undefined;
+      current: readonly string[];
+      /** How many revisions `upgrade heads` would run, when the planner could tell. */
+      pending?: number | undefined;
+      /** Something about the state a person must know, such as a version no file declares. */
+      problem?: string | undefined;
+    };
 
 export interface Icon {
   /** A codicon id. */
@@ -136,14 +147,15 @@ export function revisionItem(rev: RevisionData, state: RevisionState, relativeFi
 export interface EnvironmentData {
   configFile: string;
   section: string;
+  /** The config file relative to its workspace folder, plus `[section]` when not the default. */
+  label: string;
   heads: readonly string[];
-  /** Heads that `multiple-heads` reports: Merge Heads is offered only for these. */
-  mergeableHeads: readonly string[];
-  total: number;
+  /** The head groups `multiple-heads` reports: Merge Heads is offered only when there is one. */
+  mergeHeads: readonly (readonly string[])[];
+  revisionCount: number;
 }
 
-export function environmentItem(env: EnvironmentData, relativeConfig: string, db: DatabaseView): ItemData {
-  const section = env.section === 'alembic' ? '' : ` [${env.section}]`;
+export function environmentItem(env: EnvironmentData, db: DatabaseView): ItemData {
   const parts: string[] = [];
   let icon: Icon = { id: 'database' };
   let dbLine: string;
@@ -151,6 +163,10 @@ export function environmentItem(env: EnvironmentData, relativeConfig: string, db
     case 'none':
       parts.push('no database');
       dbLine = 'Database: none configured';
+      break;
+    case 'restricted':
+      parts.push('Restricted Mode');
+      dbLine = 'Database: not read in Restricted Mode';
       break;
     case 'loading':
       parts.push(db.name ?? 'database', '…');
@@ -165,21 +181,23 @@ export function environmentItem(env: EnvironmentData, relativeConfig: string, db
       const current = db.current.length === 0 ? 'empty' : db.current.map(shortId).join(', ');
       parts.push(db.name ?? 'database', current);
       if (db.pending !== undefined) parts.push(db.pending === 0 ? 'up to date' : `${db.pending} pending`);
+      if (db.problem !== undefined) icon = { id: 'warning', color: 'problemsWarningIcon.foreground' };
       dbLine = `Database: ${db.name ?? '(from the environment)'}, at ${db.current.length === 0 ? 'base (nothing applied)' : db.current.map((c) => `\`${c}\``).join(', ')}`;
       break;
     }
   }
   const context = ['environment'];
   if (db.kind === 'ok' && db.current.length > 0) context.push('applied');
-  if (db.kind !== 'none') context.push('database');
-  if (env.mergeableHeads.length > 1) context.push('multipleHeads');
+  if (db.kind !== 'none' && db.kind !== 'restricted') context.push('database');
+  if (env.mergeHeads.length > 0) context.push('multipleHeads');
   return {
-    label: `${relativeConfig}${section}`,
+    label: env.label,
     description: parts.join(' · '),
     tooltip: [
-      `**${escapeMarkdown(relativeConfig)}**${escapeMarkdown(section)}`,
+      `**${escapeMarkdown(env.label)}**`,
       '',
-      `Revisions: ${env.total}`,
+      `Config: ${escapeMarkdown(env.configFile)}`,
+      `Revisions: ${env.revisionCount}`,
       `Heads: ${env.heads.map((h) => `\`${h}\``).join(', ') || '(none)'}`,
       dbLine,
     ].join('  \n'),
