@@ -39,15 +39,15 @@ export async function newRevision(ctx: Ctx, ...args: unknown[]): Promise<void> {
   if (parent === undefined) return;
   const how = await vscode.window.showQuickPick(
     [
-      { label: '$(new-file) Empty revision', description: 'a fresh 12-hex id', kind: 'empty' as const },
-      { label: '$(symbol-key) Empty revision with my own id…', description: 'as --rev-id, e.g. 20260110_001', kind: 'own-id' as const },
-      ...(ctx.trusted ? [{ label: '$(sparkle) Autogenerate', description: 'runs alembic revision --autogenerate against the database', kind: 'autogenerate' as const }] : []),
+      { label: '$(new-file) Empty revision', description: 'a fresh 12-hex id', mode: 'empty' as const },
+      { label: '$(symbol-key) Empty revision with my own id…', description: 'as --rev-id, e.g. 20260110_001', mode: 'own-id' as const },
+      ...(ctx.trusted ? [{ label: '$(sparkle) Autogenerate', description: 'runs alembic revision --autogenerate against the database', mode: 'autogenerate' as const }] : []),
     ],
     { title: 'New Revision', placeHolder: 'How should the revision be created?' },
   );
   if (!how) return;
   let revId: string | undefined;
-  if (how.kind === 'own-id') {
+  if (how.mode === 'own-id') {
     revId = await vscode.window.showInputBox({
       title: 'New Revision (id)',
       prompt: 'Letters, digits and underscores',
@@ -60,7 +60,7 @@ export async function newRevision(ctx: Ctx, ...args: unknown[]): Promise<void> {
     versionLocation = await vscode.window.showQuickPick(env.newBaseLocations, { title: 'New Revision', placeHolder: 'Which version location gets the new base?' });
     if (versionLocation === undefined) return;
   }
-  if (how.kind === 'autogenerate') {
+  if (how.mode === 'autogenerate') {
     await runAlembicRevision(ctx, env, { kind: 'revision', message: message.trim(), autogenerate: true, head: parent.value, ...(versionLocation ? { versionPath: versionLocation } : {}) });
     return;
   }
