@@ -244,13 +244,13 @@ export namespace ScaffoldRequest {
         ok: false;
         /**
          * True when Alembic itself can still do it: the template uses Mako beyond our subset, or
-         * the config has post-write hooks or `revision_environment`. The client then runs
-         * `alembic` with `alembicArgs` through the runner.
+         * the config has post-write hooks or `revision_environment`. The client then runs the
+         * runner's `revision` (or `merge`) operation with the same message, id, parent, label and
+         * version location, and opens the file Alembic reports.
          */
         fallback: boolean;
+        /** Alembic's own message where Alembic would refuse too (an id with `-`, a parent that is not a head...). */
         reason: string;
-        /** For a fallback: the arguments after `alembic -c ... -n ...`, e.g. `["revision", "-m", "msg", "--head", "abc"]`. */
-        alembicArgs?: string[];
       };
 }
 

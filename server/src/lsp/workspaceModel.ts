@@ -77,6 +77,10 @@ export class WorkspaceModel {
     this.roots = roots;
   }
 
+  workspaceRoots(): readonly string[] {
+    return this.roots;
+  }
+
   /** Finds the environments again and re-reads their files; cheap enough to do on config changes. */
   rediscover(): void {
     this.listingChanged = true;

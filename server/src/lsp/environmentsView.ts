@@ -1,0 +1,111 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { AlembicEnvironment } from '../core/config';
+import { readEnvPy, type EnvPyFacts } from '../core/config/envPy';
+import { dialectOf, isPlaceholderUrl } from '../core/config/sqlalchemyUrl';
+import { unmergedForks } from '../core/graph/forks';
+import type { RevisionProject } from '../core/project/revisionProject';
+import type { Finding } from '../core/rules/types';
+import type { EnvironmentInfo, EnvironmentsRequest } from '../protocol';
+import type { WorkspaceModel } from './workspaceModel';
+
+/**
+ * `alembicPilot/environments`: each environment with what the client needs to show it, resolve
+ * its database and run Alembic on it, all read statically by the server.
+ */
+
+export interface EnvironmentSource {
+  env: AlembicEnvironment;
+  project: RevisionProject;
+}
+
+export interface EnvironmentContext {
+  /** The workspace folders, for short labels. */
+  roots: readonly string[];
+  /** The current findings of a file (the lint runs first when stale). */
+  findings: (file: string) => readonly Finding[];
+}
+
+/** The answer to `alembicPilot/environments`; params arrive untyped. */
+export function handleEnvironments(model: WorkspaceModel, params: unknown): EnvironmentsRequest.Result {
+  const configFile = typeof params === 'object' && params !== null ? (params as Record<string, unknown>)['configFile'] : undefined;
+  const ctx: EnvironmentContext = { roots: model.workspaceRoots(), findings: (file) => model.findings(file) };
+  return { environments: model.projects(typeof configFile === 'string' ? configFile : undefined).map((s) => environmentInfo(s, ctx)) };
+}
+
+/** The heads that Merge Heads would merge, per fork, for the scaffold request's default. */
+export function mergeHeadsOf(model: WorkspaceModel, configFile: string, section: string): string[][] {
+  const found = model.projects(configFile, section)[0];
+  return found ? environmentInfo(found, { roots: [], findings: (file) => model.findings(file) }).mergeHeads : [];
+}
+
+export function environmentInfo(source: EnvironmentSource, ctx: EnvironmentContext): EnvironmentInfo {
+  const { env, project } = source;
+  const script = project.script;
+  const map = script.map;
+  const reported = new Set(
+    map.heads.filter((id) => {
+      const rev = map.revisions.get(id);
+      return rev !== undefined && ctx.findings(rev.path).some((f) => f.rule === 'multiple-heads');
+    }),
+  );
+  const mergeHeads = unmergedForks(map)
+    .map((group) => group.filter((id) => reported.has(id)))
+    .filter((group) => group.length >= 2);
+  const labels = new Set<string>();
+  for (const rev of map.revisions.values()) for (const l of rev.origBranchLabels) labels.add(l);
+  const info: EnvironmentInfo = {
+    configFile: env.configFile,
+    section: env.section,
+    here: env.here,
+    label: labelOf(env, ctx.roots),
+    versionLocations: [...env.versionLocations],
+    envPy: envPyFacts(env),
+    branchLabels: [...labels].sort(),
+    heads: script.getHeads(),
+    bases: script.getBases(),
+    mergeHeads,
+    newBaseLocations: [...env.versionLocations],
+    revisionCount: map.revisions.size,
+    problemCount: project.problems().length,
+    configProblems: env.problems.map((p) => p.message),
+  };
+  if (env.iniFile !== undefined) info.iniFile = env.iniFile;
+  if (env.pyprojectFile !== undefined) info.pyprojectFile = env.pyprojectFile;
+  if (env.scriptLocation !== undefined) info.scriptLocation = env.scriptLocation;
+  if (!isPlaceholderUrl(env.sqlalchemyUrl)) {
+    info.sqlalchemyUrl = env.sqlalchemyUrl!.trim();
+    const dialect = dialectOf(info.sqlalchemyUrl);
+    if (dialect !== undefined) info.dialect = dialect;
+  }
+  return info;
+}
+
+/** `migrations-sample/alembic.ini`, plus ` [section]` for a section other than the default. */
+function labelOf(env: AlembicEnvironment, roots: readonly string[]): string {
+  const root = roots.filter((r) => env.configFile.startsWith(r.endsWith(path.sep) ? r : r + path.sep)).sort((a, b) => b.length - a.length)[0];
+  const file = root === undefined ? env.configFile : path.relative(root, env.configFile).split(path.sep).join('/');
+  return env.section === 'alembic' ? file : `${file} [${env.section}]`;
+}
+
+const envPyCache = new Map<string, { mtimeMs: number; size: number; facts: EnvPyFacts }>();
+
+/** env.py's facts, read again only when the file changed. */
+export function envPyFacts(env: AlembicEnvironment): EnvPyFacts {
+  const file = path.join(env.scriptLocation ?? env.here, 'env.py');
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat?.isFile()) return readEnvPy(file, undefined);
+  const cached = envPyCache.get(file);
+  if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.facts;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const facts = readEnvPy(file, undefined);
+    facts.problems = [`${file} cannot be read: ${(e as Error).message}`];
+    return facts;
+  }
+  const facts = readEnvPy(file, text);
+  envPyCache.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, facts });
+  return facts;
+}
