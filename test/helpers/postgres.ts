@@ -11,6 +11,13 @@ export interface PostgresHandle {
   /** A superuser URL for the server's `postgres` database. */
   url: string;
   stop(): Promise<void>;
+  /**
+   * Stops the server but keeps its data, as an outage would (our own cluster only; an external
+   * TEST_DATABASE_URL server cannot be stopped and these reject).
+   */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port, and waits until it accepts connections. */
+  resume(): Promise<void>;
 }
 
 /** Where Debian's postgresql-15 package puts the server programs; overridable for other layouts. */
@@ -82,7 +89,8 @@ export async function startPostgres(): Promise<PostgresHandle> {
   const external = process.env.TEST_DATABASE_URL;
   if (external) {
     await waitForConnection(external);
-    return { url: external, stop: async () => undefined };
+    const refuse = (): Promise<void> => Promise.reject(new Error('TEST_DATABASE_URL names a server the tests do not own, so they cannot stop or start it.'));
+    return { url: external, stop: async () => undefined, halt: refuse, resume: refuse };
   }
 
   const bin = postgresBinDir();
@@ -134,6 +142,15 @@ export async function startPostgres(): Promise<PostgresHandle> {
     await waitForConnection(url);
     return {
       url,
+      halt: async () => {
+        const [cmd, args] = command(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
+        await runChecked(cmd, args, { timeoutMs: 90_000 });
+      },
+      resume: async () => {
+        const [cmd, args] = command(pgCtl, ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
+        await runChecked(cmd, args, { timeoutMs: 90_000 });
+        await waitForConnection(url);
+      },
       stop: async () => {
         if (stopped) return;
         stopped = true;

@@ -7,7 +7,8 @@ import { chromium } from 'playwright-core';
 import { delay, runChecked } from '../../helpers/run';
 import { ensureCodeServer, type CodeServerInstall } from './installCodeServer';
 import { isAlive, stopTree } from './processTree';
-import type { OpenOptions, Workbench, WorkbenchHost } from './types';
+import type { HostDescription, OpenOptions, Workbench, WorkbenchHost } from './types';
+import { writeUserSettings } from './userSettings';
 
 /**
  * The real VS Code workbench served by code-server and shown in Debian's Chromium, driven by
@@ -53,8 +54,18 @@ async function waitForHealth(port: number, pid: number, logFile: string, timeout
 export class CodeServerHost implements WorkbenchHost {
   readonly name = 'code-server';
   private install: CodeServerInstall | undefined;
-  private readonly root = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-e2e-'));
-  private readonly extensionsDir = path.join(this.root, 'extensions');
+  private readonly root: string;
+  private readonly extensionsDir: string;
+
+  /** A new run's host, or (in a test worker) the host the global set-up prepared. */
+  constructor(description?: HostDescription) {
+    this.root = description?.root ?? mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-e2e-'));
+    this.extensionsDir = description?.extensionsDir ?? path.join(this.root, 'extensions');
+  }
+
+  describe(): HostDescription {
+    return { kind: 'code-server', root: this.root, extensionsDir: this.extensionsDir };
+  }
 
   private async ready(): Promise<CodeServerInstall> {
     this.install ??= await ensureCodeServer((line) => console.log(line));
@@ -104,6 +115,7 @@ export class CodeServerHost implements WorkbenchHost {
       ...(options.trusted ? ['--disable-workspace-trust'] : []),
     ];
     await fs.writeFile(path.join(run, 'config.yaml'), 'auth: none\n');
+    writeUserSettings(userDataDir, options.userSettings);
     const out = createWriteStream(logFile);
     // detached makes the server a session leader (setsid), so the PID recorded here is the
     // server itself and not a wrapper shell, and its whole tree can be stopped by that PID.

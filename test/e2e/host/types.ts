@@ -14,8 +14,18 @@ export interface OpenOptions {
   folder: string;
   /** False opens the folder with workspace trust enforced, so the trust prompt appears. */
   trusted: boolean;
+  /** User settings over the suite's defaults (host/userSettings.ts). */
+  userSettings?: Record<string, unknown>;
   /** Extra environment for the editor process, and so for the extension host and Alembic. */
   env?: NodeJS.ProcessEnv;
+}
+
+/** What a test worker needs to open workbenches from the host the global set-up prepared. */
+export interface HostDescription {
+  kind: 'code-server' | 'electron';
+  /** The run's folder: user-data-dirs and logs of every workbench go below it. */
+  root: string;
+  extensionsDir: string;
 }
 
 /**
@@ -24,6 +34,7 @@ export interface OpenOptions {
  */
 export interface WorkbenchHost {
   readonly name: string;
+  describe(): HostDescription;
   /** Installs the packaged extension for every workbench this host opens afterwards. */
   installExtension(vsix: string): Promise<void>;
   open(options: OpenOptions): Promise<Workbench>;
