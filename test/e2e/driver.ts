@@ -100,9 +100,15 @@ export class Driver {
   /** Runs an entry of a row's context menu. */
   async rowMenu(text: string, entry: string): Promise<void> {
     await this.treeRow(text).click({ button: 'right' });
-    const item = this.page.locator('.context-view .monaco-menu .action-item', { hasText: entry }).first();
+    const menu = this.page.locator('.context-view .monaco-menu');
+    const item = menu.locator('.action-item a.action-menu-item', { hasText: entry }).first();
     await item.waitFor({ state: 'visible', timeout: 10_000 });
-    await item.click();
+    // A click during the menu's opening animation can be lost; the menu closes when it lands.
+    await until(`"${entry}" to run`, async () => {
+      if (!(await menu.isVisible())) return true;
+      await item.click({ timeout: 2_000 }).catch(() => undefined);
+      return undefined;
+    }, 15_000);
   }
 
   /** F1, the command's title, Enter, as a user runs a command from the palette. */

@@ -67,6 +67,13 @@ flow(
     const docstringLine = original.findIndex((l) => l.startsWith('def upgrade(')) + 2;
     expect(original[docstringLine - 1]).toBe('    """Upgrade schema."""');
     await driver.quickOpen(file);
+    // Hover on the parent's id in `down_revision = "002"` tells what that revision is.
+    const parentId = page.locator('.monaco-editor .view-line', { hasText: 'down_revision' }).locator('span[class^="mtk"]', { hasText: /002/ }).last();
+    await parentId.hover();
+    const hover = page.locator('.monaco-hover .hover-contents', { hasText: 'add user_id to conversations' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 30_000 });
+    await step('hover');
+    await page.mouse.move(5, 300);
     await driver.openProblems();
     await page.locator('.monaco-editor textarea').first().focus();
     await driver.goToLine(docstringLine);
