@@ -114,6 +114,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       }
       if (positionals.length !== 1) throw new UsageError('status takes exactly one argument: an alembic.ini, a pyproject.toml or a folder.');
       // Loaded only here: pg and the runner cost `graph` and `lint` startup time.
+      defineNavigator();
       const { runStatus } = await import('./cli/statusCommand.js');
       return await runStatus(
         {
@@ -133,6 +134,17 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     throw e;
   }
+}
+
+/**
+ * pg checks whether it runs in a Cloudflare Worker when it is loaded: through `navigator`, or,
+ * where there is none (Node 20), by constructing a `Response`, which loads Node's whole fetch
+ * implementation, a third of what `status` costs. Node 21 and later define `navigator`
+ * themselves; this short-lived process does the same on Node 20.
+ */
+function defineNavigator(): void {
+  if ('navigator' in globalThis) return;
+  Object.defineProperty(globalThis, 'navigator', { value: { userAgent: `Node.js/${process.versions.node.split('.')[0]}` }, configurable: true, writable: true });
 }
 
 function positiveInteger(option: string, raw: string): number {

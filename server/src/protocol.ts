@@ -147,8 +147,9 @@ export interface EnvironmentInfo {
 }
 
 /**
- * Sent by the client at start-up and after `graphChanged` to list the environments. The context
- * key `alembicPilot.inProject` is set when this returns at least one.
+ * Sent by the client at start-up, after `environmentsChanged` and after `graphChanged` (heads and
+ * Merge Heads groups follow the files) to list the environments. The context key
+ * `alembicPilot.inProject` is set when this returns at least one.
  */
 export namespace EnvironmentsRequest {
   export const method = 'alembicPilot/environments';

@@ -27,7 +27,7 @@ flow(
     await driver.openRevisionsView();
     await driver.widenSidebar();
     await until('the database state', async () => ((await driver.rowDescription('alembic.ini')).includes('9 pending') ? true : undefined));
-    await own!.halt();
+    await own!.pause();
     await driver.rowAction('alembic.ini', 'Refresh');
     await until('unreachable in the view', async () => ((await driver.rowDescription('alembic.ini')) === 'dev · unreachable' ? true : undefined));
     const message = await until('the view message', async () => {

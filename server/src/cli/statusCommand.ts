@@ -10,7 +10,7 @@ import { connect } from '../db/connections';
 import { DatabaseError } from '../db/errors';
 import { pgTarget } from '../db/pgOptions';
 import { resolveDatabase } from '../db/resolve';
-import { queryVersionState, versionTableFor } from '../db/versionState';
+import { queryVersionState, versionTableFor, type VersionTableName } from '../db/versionState';
 import { AlembicCommandError, findAlembicCommand } from '../runner/command';
 import { AlembicRunner } from '../runner/runner';
 import { UsageError, type CliIO } from './io';
@@ -40,7 +40,6 @@ export async function runStatus(opts: StatusOptions, io: CliIO, processEnv: Node
   const project = new RevisionProject();
   project.loadFromDisk(listRevisionFiles(env));
   const script = project.script;
-  const envPy = envPyOf(env);
 
   const database = await resolveDatabase(env, { processEnv, cwd: io.cwd, ...(opts.url !== undefined ? { commandLineUrl: opts.url } : {}) });
   if (!database) {
@@ -50,7 +49,7 @@ export async function runStatus(opts: StatusOptions, io: CliIO, processEnv: Node
 
   let current: string[];
   try {
-    current = database.dialect === 'postgresql' ? await readWithPg(database.url, envPy, processEnv) : await readWithAlembic(env, envPy, database, io, processEnv);
+    current = database.dialect === 'postgresql' ? await readWithPg(database.url, env, processEnv) : await readWithAlembic(env, envPyOf(env), database, io, processEnv);
   } catch (e) {
     if (e instanceof DatabaseError || e instanceof AlembicCommandError || e instanceof StatusError) {
       io.stderr(`alembic-pilot: ${e.message}`);
@@ -94,22 +93,35 @@ export async function runStatus(opts: StatusOptions, io: CliIO, processEnv: Node
 
 class StatusError extends Error {}
 
-function envPyOf(env: AlembicEnvironment): EnvPyFacts {
+function envPyText(env: AlembicEnvironment): { file: string; text: string | undefined } {
   const file = path.join(env.scriptLocation ?? env.here, 'env.py');
-  let text: string | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    return { file, text: readFileSync(file, 'utf8') };
   } catch {
-    text = undefined;
+    return { file, text: undefined };
   }
+}
+
+function envPyOf(env: AlembicEnvironment): EnvPyFacts {
+  const { file, text } = envPyText(env);
   return readEnvPy(file, text);
 }
 
-async function readWithPg(url: string, envPy: EnvPyFacts, processEnv: NodeJS.ProcessEnv): Promise<string[]> {
+/**
+ * The version table env.py names. Parsing Python costs a status run more than the query, so
+ * an env.py that never mentions version_table is not parsed: it uses the default.
+ */
+function versionTableOf(env: AlembicEnvironment): VersionTableName {
+  const { file, text } = envPyText(env);
+  return versionTableFor(undefined, text !== undefined && text.includes('version_table') ? readEnvPy(file, text) : undefined);
+}
+
+async function readWithPg(url: string, env: AlembicEnvironment, processEnv: NodeJS.ProcessEnv): Promise<string[]> {
   const target = pgTarget(url, { env: processEnv });
+  const table = versionTableOf(env);
   const client = await connect(target);
   try {
-    return (await queryVersionState(client, versionTableFor(undefined, envPy))).current;
+    return (await queryVersionState(client, table)).current;
   } catch (e) {
     throw e instanceof DatabaseError ? e : new DatabaseError('other', String(e), { display: target.display });
   } finally {

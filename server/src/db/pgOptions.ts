@@ -40,8 +40,8 @@ export interface PgTarget {
   /** The URL without its password, for every message. */
   display: string;
   /**
-   * Names the database and the login (host, port, database, user), never the password: one
-   * pooled connection per key, and the advisory-lock key of the runner.
+   * Names the database, the login and how we connect (host, port, database, user, sslmode,
+   * options), never the password: one pooled connection per key.
    */
   key: string;
   /** A password from the URL or given by the caller; undefined lets pg use PGPASSWORD or ~/.pgpass. */
@@ -138,7 +138,7 @@ export function pgTarget(url: string, options: PgTargetOptions = {}): PgTarget {
     sslFiles,
     driver,
     display,
-    key: `${user ?? ''}@${host ?? '(default socket)'}:${port}/${database ?? user ?? ''}`,
+    key: `${user ?? ''}@${host ?? '(default socket)'}:${port}/${database ?? user ?? ''}?sslmode=${sslMode}${opts === undefined ? '' : `&options=${opts}`}`,
     notes,
   };
   if (password !== undefined) target.password = password;

@@ -5,7 +5,9 @@ import { readEnvPy, type EnvPyFacts } from '../core/config/envPy';
 import { dialectOf, isPlaceholderUrl } from '../core/config/sqlalchemyUrl';
 import { unmergedForks } from '../core/graph/forks';
 import type { RevisionProject } from '../core/project/revisionProject';
-import type { Finding } from '../core/rules/types';
+import type { LintConfig } from '../core/rules/config';
+import { multipleHeads } from '../core/rules/multiple-heads';
+import { fullParse, lintFile, type LintOptions } from '../core/rules/runner';
 import type { EnvironmentInfo, EnvironmentsRequest } from '../protocol';
 import type { WorkspaceModel } from './workspaceModel';
 
@@ -17,41 +19,32 @@ import type { WorkspaceModel } from './workspaceModel';
 export interface EnvironmentSource {
   env: AlembicEnvironment;
   project: RevisionProject;
+  lint: LintConfig;
 }
 
 export interface EnvironmentContext {
   /** The workspace folders, for short labels. */
   roots: readonly string[];
-  /** The current findings of a file (the lint runs first when stale). */
-  findings: (file: string) => readonly Finding[];
 }
 
 /** The answer to `alembicPilot/environments`; params arrive untyped. */
 export function handleEnvironments(model: WorkspaceModel, params: unknown): EnvironmentsRequest.Result {
   const configFile = typeof params === 'object' && params !== null ? (params as Record<string, unknown>)['configFile'] : undefined;
-  const ctx: EnvironmentContext = { roots: model.workspaceRoots(), findings: (file) => model.findings(file) };
+  const ctx: EnvironmentContext = { roots: model.workspaceRoots() };
   return { environments: model.projects(typeof configFile === 'string' ? configFile : undefined).map((s) => environmentInfo(s, ctx)) };
 }
 
 /** The heads that Merge Heads would merge, per fork, for the scaffold request's default. */
 export function mergeHeadsOf(model: WorkspaceModel, configFile: string, section: string): string[][] {
   const found = model.projects(configFile, section)[0];
-  return found ? environmentInfo(found, { roots: [], findings: (file) => model.findings(file) }).mergeHeads : [];
+  return found ? reportedForks(found) : [];
 }
 
 export function environmentInfo(source: EnvironmentSource, ctx: EnvironmentContext): EnvironmentInfo {
   const { env, project } = source;
   const script = project.script;
   const map = script.map;
-  const reported = new Set(
-    map.heads.filter((id) => {
-      const rev = map.revisions.get(id);
-      return rev !== undefined && ctx.findings(rev.path).some((f) => f.rule === 'multiple-heads');
-    }),
-  );
-  const mergeHeads = unmergedForks(map)
-    .map((group) => group.filter((id) => reported.has(id)))
-    .filter((group) => group.length >= 2);
+  const mergeHeads = reportedForks(source);
   const labels = new Set<string>();
   for (const rev of map.revisions.values()) for (const l of rev.origBranchLabels) labels.add(l);
   const info: EnvironmentInfo = {
@@ -79,6 +72,27 @@ export function environmentInfo(source: EnvironmentSource, ctx: EnvironmentConte
     if (dialect !== undefined) info.dialect = dialect;
   }
   return info;
+}
+
+/**
+ * The forks whose heads the `multiple-heads` rule reports, with the environment's severity and
+ * the files' suppressions: the rule runs alone on the head files, so that answering does not
+ * wait for a lint of the whole history.
+ */
+function reportedForks(source: EnvironmentSource): string[][] {
+  const { env, project, lint } = source;
+  const map = project.script.map;
+  const options: LintOptions = { settings: lint.settings, targets: lint.targets, sql: undefined, rules: [multipleHeads] };
+  const reported = new Set(
+    map.heads.filter((id) => {
+      const rev = map.revisions.get(id);
+      const entry = rev && project.entry(rev.path);
+      return entry !== undefined && lintFile(fullParse(entry.header), env, project, options).some((f) => f.rule === 'multiple-heads');
+    }),
+  );
+  return unmergedForks(map)
+    .map((group) => group.filter((id) => reported.has(id)))
+    .filter((group) => group.length >= 2);
 }
 
 /** `migrations-sample/alembic.ini`, plus ` [section]` for a section other than the default. */

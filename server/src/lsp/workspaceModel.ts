@@ -29,10 +29,11 @@ interface EnvState {
   lint: LintState;
 }
 
-/** An environment and the project of its revision files. */
+/** An environment, the project of its revision files and its lint settings. */
 export interface EnvironmentProject {
   env: AlembicEnvironment;
   project: RevisionProject;
+  lint: LintConfig;
 }
 
 /** A revision file as the editor features see it: its parse and the environment it is in. */
@@ -240,7 +241,7 @@ export class WorkspaceModel {
     return this.envs
       .filter((s) => configFile === undefined || path.resolve(configFile) === s.env.configFile)
       .filter((s) => section === undefined || s.env.section === section)
-      .map((s) => ({ env: s.env, project: s.project }));
+      .map((s) => ({ env: s.env, project: s.project, lint: s.config }));
   }
 
   graph(configFile?: string, section?: string, page: Page = {}): GraphEnvironment[] {

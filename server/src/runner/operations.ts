@@ -142,12 +142,12 @@ export function countSteps(lines: readonly string[]): number {
  * Alembic's own error: the `FAILED: ...` line of a CommandError, else the last line of a
  * Python traceback (`sqlalchemy.exc.ProgrammingError: ...`), else undefined.
  */
-export function alembicFailure(stderrLines: readonly string[]): string | undefined {
-  const failed = lastIndex(stderrLines, (l) => l.startsWith('FAILED:'));
-  if (failed >= 0) return stderrLines[failed]!.slice('FAILED:'.length).trim();
-  const tracebackAt = lastIndex(stderrLines, (l) => l.startsWith('Traceback (most recent call last)'));
+export function alembicFailure(lines: readonly string[]): string | undefined {
+  const failed = lastIndex(lines, (l) => l.startsWith('FAILED:'));
+  if (failed >= 0) return lines[failed]!.slice('FAILED:'.length).trim();
+  const tracebackAt = lastIndex(lines, (l) => l.startsWith('Traceback (most recent call last)'));
   if (tracebackAt < 0) return undefined;
-  const tail = stderrLines.slice(tracebackAt + 1);
+  const tail = lines.slice(tracebackAt + 1);
   const last = lastIndex(tail, (l) => l.trim() !== '' && !/^\s/.test(l) && !/^\(Background on this error/.test(l));
   return last < 0 ? undefined : tail[last]!.trim();
 }

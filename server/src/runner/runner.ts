@@ -215,7 +215,8 @@ export class AlembicRunner {
     req.signal?.removeEventListener('abort', onAbort);
     const cancelReport = cancel ? await cancel : undefined;
 
-    const stderr = result.lines.filter((l) => l.stream === 'stderr').map((l) => l.text);
+    // Alembic prints `FAILED: ...` on stdout and its log and tracebacks on stderr, so both are read.
+    const texts = result.lines.map((l) => l.text);
     const base: RunResult = {
       ok: false,
       message: '',
@@ -224,7 +225,7 @@ export class AlembicRunner {
       durationMs: Date.now() - started,
       output: result.lines,
       stdout: result.stdout,
-      steps: countSteps(stderr.concat(result.lines.filter((l) => l.stream === 'stdout').map((l) => l.text))),
+      steps: countSteps(texts),
     };
     if (before !== undefined) base.before = before;
     if (cancelReport) base.cancel = cancelReport;
@@ -241,6 +242,17 @@ export class AlembicRunner {
       } catch (e) {
         afterError = e instanceof DatabaseError ? e : new DatabaseError('other', String(e));
       }
+    } else if (req.database && writesDatabase(req.operation) && result.exitCode === 0 && !cancelReport) {
+      // Without pg we can only ask Alembic itself where the database is now.
+      const current = spawnAlembic({ argv: [...req.command.argv, ...configArguments(req.env), 'current'], cwd, env, secrets });
+      const answer = await current.done;
+      if (answer.exitCode === 0) {
+        after = parseCurrentOutput(answer.stdout);
+        base.after = after;
+      } else {
+        const why = alembicFailure(answer.lines.map((l) => l.text)) ?? `exit code ${String(answer.exitCode)}`;
+        afterError = new DatabaseError('other', `alembic current failed: ${why}`, { display: req.database.display });
+      }
     }
     const seconds = `${(base.durationMs / 1000).toFixed(1)} s`;
     const where = req.database ? (req.database.name ?? req.database.display) : 'the database of the config';
@@ -251,7 +263,7 @@ export class AlembicRunner {
       return { ...base, errorKind: 'cancelled', message: `Cancelled ${describeOperation(req.operation)} after ${seconds}.${state}${still}` };
     }
     if (result.exitCode !== 0) {
-      const alembicError = alembicFailure(stderr) ?? `Alembic exited with ${result.signal ?? `code ${String(result.exitCode)}`}`;
+      const alembicError = alembicFailure(texts) ?? `Alembic exited with ${result.signal ?? `code ${String(result.exitCode)}`}`;
       const state = after && before ? (sameRows(after, before) ? ` ${where} stays at ${formatRows(after)}.` : ` ${where} is now at ${formatRows(after)}.`) : '';
       return { ...base, errorKind: 'alembic', alembicError, message: `${capitalize(describeOperation(req.operation))} failed: ${alembicError}.${state}` };
     }
@@ -293,7 +305,7 @@ export class AlembicRunner {
         const verb = { upgrade: 'Upgraded', downgrade: 'Downgraded', stamp: 'Stamped' }[req.operation.kind];
         const to = after ? formatRows(after) : req.operation.kind === 'stamp' ? req.operation.revisions.join(' ') : req.operation.target;
         const count = req.operation.kind === 'stamp' ? '' : ` (${base.steps} revision${base.steps === 1 ? '' : 's'})`;
-        const unchecked = pgDb ? '' : req.database ? '' : ' (no database is configured, so the result was not checked)';
+        const unchecked = req.database ? '' : ' (no database is configured, so the result was not checked)';
         base.message = `${verb} ${where} to ${to}${count} in ${seconds}${unchecked}.`;
       }
     }
@@ -304,9 +316,11 @@ export class AlembicRunner {
     const how = await interrupted;
     if (!pgDb) return { how, serverSessionsCancelled: 0, mayStillRun: how !== 'interrupted' && how !== 'already-exited' };
     const cancelled = await cancelRunStatements(pgDb, applicationName).catch(() => -1);
-    // A session that ended by itself (the interrupt let the driver cancel its query) is fine;
-    // one we could neither find nor ask about may still hold its locks.
-    return { how, serverSessionsCancelled: Math.max(cancelled, 0), mayStillRun: cancelled < 0 || (cancelled === 0 && how !== 'interrupted') };
+    // libpq-based drivers name their session after PGAPPNAME, so finding none means it ended.
+    // asyncpg and pg8000 ignore PGAPPNAME: their session cannot be found, and its statement may
+    // still run (and hold its locks) until the server notices the client is gone.
+    const findable = pgDb.driver !== 'asyncpg' && pgDb.driver !== 'pg8000';
+    return { how, serverSessionsCancelled: Math.max(cancelled, 0), mayStillRun: cancelled < 0 || (cancelled === 0 && !findable) };
   }
 }
 

@@ -137,7 +137,7 @@ function readImport(text: string, statement: SyntaxNode, names: { os: Set<string
   if (parts[0] === 'import') {
     // `import os`, `import os as o` and `import os.path` (which binds `os` too), not `import os.path as p`.
     for (let i = 1; i < parts.length; i++) {
-      if (parts[i] !== 'os' || parts[i - 1] === '.') continue;
+      if (parts[i] !== 'os' || parts[i - 1] === '.' || parts[i - 1] === 'as') continue;
       let end = i + 1;
       while (end < parts.length && parts[end] !== ',') end++;
       const alias = parts.indexOf('as', i);
