@@ -171,4 +171,14 @@ flow('codelens', 'the "Upgrade database to" lens moves the database there', asyn
   await until('002 current in the view', async () => ((await driver.revisionDescription('002')).startsWith('002 · current') ? true : undefined));
   expect(await driver.statusBarText()).toBe('dev: 002 · 7 pending');
   await step('done');
+
+  // Stamp Here writes the version table without running a migration, after a confirmation.
+  await driver.rowMenu('baseline schema', 'Stamp Here');
+  const stamp = await driver.dialogText();
+  expect(stamp.message).toBe('Stamp dev at 001?');
+  await driver.dialogButton('Stamp');
+  await driver.notification(/^Stamped dev to 001/, 120_000);
+  expect(await ws.versionRows()).toEqual(['001']);
+  // The column 002 added is still there: stamping ran nothing.
+  await until('001 current in the view', async () => ((await driver.revisionDescription('001')).startsWith('001 · current') ? true : undefined));
 });

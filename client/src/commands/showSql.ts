@@ -32,7 +32,7 @@ export async function showSql(ctx: Ctx, ...args: unknown[]): Promise<void> {
     return;
   }
   const dialect = state.db?.dialect ?? rev.env.dialect;
-  const { text, formatted, error } = formatSql(result.stdout, dialect);
+  const { text, formatted, error } = await formatSql(result.stdout, dialect);
   if (!formatted && error !== undefined) ctx.output.info(`Show SQL: the SQL is shown as Alembic wrote it, because sql-formatter could not format it: ${error}`);
   const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: text });
   await vscode.window.showTextDocument(doc, { preview: false });
