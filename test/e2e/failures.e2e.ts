@@ -12,8 +12,11 @@ import { FILES } from './sample';
 
 let own: PostgresHandle | undefined;
 
+const PASSWORD = 'e2e-secret';
+
 beforeAll(async () => {
-  own = await startPostgres();
+  // This server wants a password (scram-sha-256), so the flow also sees it asked for.
+  own = await startPostgres({ password: PASSWORD });
 });
 
 afterAll(async () => {
@@ -22,8 +25,11 @@ afterAll(async () => {
 
 flow(
   'database-down',
-  'the view explains an unreachable database, and recovers on Refresh when it is back',
+  'a password is asked for once the server rejects the login; the view explains an unreachable database, and recovers on Refresh',
   async ({ driver, ws, step, extensionLog }) => {
+    // The URL in the settings has no password, so the server's rejection (28P01) brings the prompt.
+    expect(JSON.stringify(ws.settings())).not.toContain(PASSWORD);
+    await driver.answer(PASSWORD, /Password for postgresql:\/\/postgres@127\.0\.0\.1/);
     await driver.openRevisionsView();
     await driver.widenSidebar();
     await until('the database state', async () => ((await driver.rowDescription('alembic.ini')).includes('9 pending') ? true : undefined));
@@ -48,6 +54,9 @@ flow(
     expect(await driver.viewMessage()).toBe('');
     expect(await ws.versionRows()).toEqual([]);
     expect(extensionLog()).not.toMatch(/language server (stopped|failed)|crash/i);
+    // The password went to secret storage, never to settings or the log.
+    expect(JSON.stringify(ws.settings())).not.toContain(PASSWORD);
+    expect(extensionLog()).not.toContain(PASSWORD);
     await step('recovered');
   },
   { adminUrl: () => own!.url },
