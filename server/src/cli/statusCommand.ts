@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, listRevisionFiles, loadEnvironment, type AlembicEnvironment } from '../core/config';
-import { readEnvPy, type EnvPyFacts } from '../core/config/envPy';
+import type { EnvPyFacts } from '../core/config/envPy';
 import { pyStrip } from '../core/config/pyText';
 import { docMessage } from '../core/graph/historyText';
 import { CommandError } from '../core/graph/scriptDirectory';
@@ -11,8 +11,6 @@ import { DatabaseError } from '../db/errors';
 import { pgTarget } from '../db/pgOptions';
 import { resolveDatabase } from '../db/resolve';
 import { queryVersionState, versionTableFor, type VersionTableName } from '../db/versionState';
-import { AlembicCommandError, findAlembicCommand } from '../runner/command';
-import { AlembicRunner } from '../runner/runner';
 import { UsageError, type CliIO } from './io';
 
 /**
@@ -49,9 +47,9 @@ export async function runStatus(opts: StatusOptions, io: CliIO, processEnv: Node
 
   let current: string[];
   try {
-    current = database.dialect === 'postgresql' ? await readWithPg(database.url, env, processEnv) : await readWithAlembic(env, envPyOf(env), database, io, processEnv);
+    current = database.dialect === 'postgresql' ? await readWithPg(database.url, env, processEnv) : await readWithAlembic(env, await envPyOf(env), database, io, processEnv);
   } catch (e) {
-    if (e instanceof DatabaseError || e instanceof AlembicCommandError || e instanceof StatusError) {
+    if (e instanceof DatabaseError || e instanceof StatusError) {
       io.stderr(`alembic-pilot: ${e.message}`);
       return 2;
     }
@@ -102,23 +100,22 @@ function envPyText(env: AlembicEnvironment): { file: string; text: string | unde
   }
 }
 
-function envPyOf(env: AlembicEnvironment): EnvPyFacts {
+/** env.py's facts; the Python parser is loaded only here, as it costs more than the rest of a status run. */
+async function envPyOf(env: AlembicEnvironment): Promise<EnvPyFacts> {
   const { file, text } = envPyText(env);
+  const { readEnvPy } = await import('../core/config/envPy.js');
   return readEnvPy(file, text);
 }
 
-/**
- * The version table env.py names. Parsing Python costs a status run more than the query, so
- * an env.py that never mentions version_table is not parsed: it uses the default.
- */
-function versionTableOf(env: AlembicEnvironment): VersionTableName {
-  const { file, text } = envPyText(env);
-  return versionTableFor(undefined, text !== undefined && text.includes('version_table') ? readEnvPy(file, text) : undefined);
+/** The version table env.py names; an env.py that never mentions version_table is not parsed. */
+async function versionTableOf(env: AlembicEnvironment): Promise<VersionTableName> {
+  const { text } = envPyText(env);
+  return versionTableFor(undefined, text !== undefined && text.includes('version_table') ? await envPyOf(env) : undefined);
 }
 
 async function readWithPg(url: string, env: AlembicEnvironment, processEnv: NodeJS.ProcessEnv): Promise<string[]> {
   const target = pgTarget(url, { env: processEnv });
-  const table = versionTableOf(env);
+  const table = await versionTableOf(env);
   const client = await connect(target);
   try {
     return (await queryVersionState(client, table)).current;
@@ -136,7 +133,14 @@ async function readWithAlembic(
   io: CliIO,
   processEnv: NodeJS.ProcessEnv,
 ): Promise<string[]> {
-  const command = await findAlembicCommand({ configDir: env.here, cwd: io.cwd, env: processEnv });
+  // The runner (child processes, readline) is loaded only for databases pg cannot read.
+  const { findAlembicCommand, AlembicRunner, AlembicCommandError } = await import('../runner/index.js');
+  let command;
+  try {
+    command = await findAlembicCommand({ configDir: env.here, cwd: io.cwd, env: processEnv });
+  } catch (e) {
+    throw e instanceof AlembicCommandError ? new StatusError(e.message) : e;
+  }
   io.stderr(`alembic-pilot: ${database.display} is not PostgreSQL; reading its state with \`alembic current\` through ${command.description}.`);
   const runner = new AlembicRunner({ processEnv });
   const result = await runner.run({ env: { ...env, envPy }, operation: { kind: 'current' }, command, database, cwd: io.cwd });

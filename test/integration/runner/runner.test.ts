@@ -55,6 +55,7 @@ function ran(output: readonly { text: string }[]): string[] {
 describe('upgrade, downgrade and stamp, checked against the plan', () => {
   it.each<[Direction, string]>([
     ['upgrade', '7d40e9b1f3a6'],
+    ['downgrade', '5e1d9a0c7b24'],
     ['upgrade', 'analytics@head'],
     ['upgrade', 'heads'],
     ['downgrade', '002'],
