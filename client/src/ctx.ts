@@ -89,7 +89,7 @@ export class Ctx implements vscode.Disposable {
         void vscode.commands.executeCommand('setContext', 'alembicPilot.serverStopped', e.newState === State.Stopped);
         if (e.newState === State.Running) void this.loadEnvironments();
       }),
-      api.onGraphChanged((configFile) => void this.graphChanged(configFile)),
+      api.onGraphChanged((configFile) => this.scheduleGraphChanged(configFile)),
       api.onEnvironmentsChanged(() => void this.loadEnvironments()),
     ];
     try {
@@ -143,6 +143,23 @@ export class Ctx implements vscode.Disposable {
     this.schedulePolling();
   }
 
+  private readonly pendingGraphChanges = new Map<string, NodeJS.Timeout>();
+
+  /**
+   * Typing in a revision's header changes the graph at every keystroke; the view is redrawn
+   * once the burst is over rather than once per key.
+   */
+  private scheduleGraphChanged(configFile: string): void {
+    clearTimeout(this.pendingGraphChanges.get(configFile));
+    this.pendingGraphChanges.set(
+      configFile,
+      setTimeout(() => {
+        this.pendingGraphChanges.delete(configFile);
+        void this.graphChanged(configFile);
+      }, 150),
+    );
+  }
+
   private async graphChanged(configFile: string): Promise<void> {
     const api = this.api;
     if (!api) return;
@@ -182,6 +199,7 @@ export class Ctx implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const timer of this.pendingGraphChanges.values()) clearTimeout(timer);
     for (const d of this.disposables) d.dispose();
     await this.stopClient();
   }
