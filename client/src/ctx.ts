@@ -134,6 +134,7 @@ export class Ctx implements vscode.Disposable {
     // The view appears only when the server found an environment, so a Python project
     // without Alembic shows nothing.
     void vscode.commands.executeCommand('setContext', 'alembicPilot.inProject', envs.length > 0);
+    this.output.info(envs.length > 0 ? `The Revisions view shows ${envs.map((e) => e.label).join(', ')}.` : 'No Alembic environment: the Revisions view stays hidden.');
     const before = new Set(this.environments.map(envKey));
     this.states.retain(envs);
     for (const env of envs) if (before.has(envKey(env))) this.view.pages.forget(env);

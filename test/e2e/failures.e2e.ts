@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { startPostgres, withClient, type PostgresHandle } from '../helpers/postgres';
 import { until } from './driver';
@@ -127,4 +128,29 @@ flow(
   },
   // VS Code asks once per folder by default; a fresh user-data-dir would ask, but make it explicit.
   { trusted: false, userSettings: { 'security.workspace.trust.startupPrompt': 'always' } },
+);
+
+flow(
+  'no-alembic',
+  'a Python project without Alembic shows nothing: no view, no status bar item, an idle server',
+  async ({ driver, page, step, extensionLog }) => {
+    // The extension activates on pyproject.toml, and the server finds no environment there.
+    await until('the client to have asked', () => (/No Alembic environment: the Revisions view stays hidden/.test(extensionLog()) ? true : undefined), 90_000);
+    expect(extensionLog()).toMatch(/found 0 environment\(s\)/);
+    await driver.openProblems();
+    expect(await page.locator('.part.activitybar [aria-label^="Alembic"]').count()).toBe(0);
+    expect(await page.locator('[id="alembic-pilot.alembic-pilot.alembicPilot.status"]').isVisible()).toBe(false);
+    expect(await driver.problems()).toEqual([]);
+    expect(extensionLog()).not.toMatch(/Alembic for |Reading the state/);
+    await step('nothing');
+  },
+  {
+    database: false,
+    prepare: async (ws) => {
+      await fs.rm(path.join(ws.folder, 'alembic'), { recursive: true });
+      await fs.rm(path.join(ws.folder, 'alembic.ini'));
+      await fs.writeFile(path.join(ws.folder, 'pyproject.toml'), '[project]\nname = "plain-python"\nversion = "0.1.0"\n');
+      await fs.writeFile(path.join(ws.folder, 'app.py'), 'def main() -> None:\n    print("hello")\n');
+    },
+  },
 );
