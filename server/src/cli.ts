@@ -9,7 +9,8 @@ const HELP = `alembic-pilot ${pkg.version}: lint and graph Alembic migrations, w
 
 Usage:
   alembic-pilot lint [--format text|json|sarif] [--config pyproject.toml] [--since GIT_REF] [--fix]
-                     [--jobs N] <alembic.ini | pyproject.toml | folder | files...>
+                     [--jobs N] [--cache [--cache-location PATH]]
+                     <alembic.ini | pyproject.toml | folder | files...>
   alembic-pilot graph [--json] [--name SECTION] <alembic.ini | pyproject.toml | folder>
 
 Commands:
@@ -24,6 +25,11 @@ Commands:
                            them on stderr, then report what remains
            -j, --jobs N    lint on N threads (1: no worker threads); by default every core when
                            there are ${MIN_FILES_FOR_WORKERS} files or more to lint, else one thread
+           --cache         keep what each file alone gave between runs, keyed on its content
+                           hash, the settings and the tool version; findings that depend on the
+                           rest of the history are always computed again
+           --cache-location PATH  the cache file, or a folder for it (default:
+                           .alembic-pilot-cache in the working directory)
            Exit codes: 0 no finding at warning or above; 1 findings at warning or above;
            2 bad usage, an unreadable config, an unknown git ref, or a linter that cannot start
            or fails (on a worker thread or with an internal error).
@@ -69,6 +75,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         since: { type: 'string' },
         fix: { type: 'boolean', default: false },
         jobs: { type: 'string', short: 'j' },
+        cache: { type: 'boolean', default: false },
+        'cache-location': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       });
       if (values.help) {
@@ -83,6 +91,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         {
           format,
           fix: values.fix === true,
+          cache: values.cache === true,
+          ...(typeof values['cache-location'] === 'string' ? { cacheLocation: values['cache-location'] } : {}),
           ...(typeof values.jobs === 'string' ? { jobs: positiveInteger('--jobs', values.jobs) } : {}),
           targets: positionals,
           ...(typeof values.config === 'string' ? { config: values.config } : {}),

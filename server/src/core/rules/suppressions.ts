@@ -121,11 +121,12 @@ export class Suppressions {
   private readonly used = new Set<SuppressionComment>();
   private readonly usedIds = new Set<SuppressedId>();
 
+  /** `source` is the file's text, or its comments as `readSuppressionComments` read them. */
   constructor(
     private readonly file: string,
-    text: string,
+    source: string | SuppressionCommentsRead,
   ) {
-    this.comments = readSuppressionComments(text).comments;
+    this.comments = (typeof source === 'string' ? readSuppressionComments(source) : source).comments;
   }
 
   /**
