@@ -1,19 +1,53 @@
+import { performance } from 'node:perf_hooks';
 import type { AlembicEnvironment } from '../core/config';
+import { parseRevisionFile, type RevisionFile } from '../core/parse';
+import { headerOf, lazyRevisionFile } from '../core/parse/lazyRevisionFile';
 import type { FileEntry, RevisionProject } from '../core/project/revisionProject';
-import type { RevisionAssignment } from '../core/revisionHeader';
-import { fullParse, lintFile, type LintOptions } from '../core/rules/runner';
-import type { Finding } from '../core/rules/types';
+import { readSource } from '../core/project/source';
+import type { RevisionAssignment, RevisionHeader } from '../core/revisionHeader';
+import { byRule, finishLint, localOutcomes, runRules, type RuleOutcome } from '../core/rules/phases';
+import { fullParse, type LintOptions } from '../core/rules/runner';
+import { readSuppressionComments, type SuppressionCommentsRead } from '../core/rules/suppressions';
+import type { Finding, RuleId } from '../core/rules/types';
 
 /**
- * The findings of one environment's files and which of them are stale. A keystroke makes only
- * its own file stale; the whole environment is linted again only when the graph may have
- * changed (a header field changed, or the graph's problems did), since chain rules read the
- * graph and nothing else from the other files.
+ * The findings of one environment's files, kept in the two parts of core/rules/phases.ts: what
+ * the rules found from a file alone (kept until that file or the settings change), and what
+ * the rules that read the graph add (computed again for every file whenever the graph may
+ * have changed, which costs no parse: those rules read the header). So a keystroke in a
+ * function body lints one file; a keystroke in `down_revision` lints that file and runs only
+ * the graph rules on the others; only files whose findings changed are reported.
+ *
+ * Work comes in order of urgency: the files the editor has open, then the graph rules, then
+ * the rest of the history, which the server lints in the background in short slices.
  */
+
+interface FileRecord {
+  /** The local rules' outcomes for the text that was linted. */
+  local: Map<RuleId, RuleOutcome>;
+  /** The full parser's header of that text, so the graph rules need no parse. */
+  header: RevisionHeader;
+  comments: SuppressionCommentsRead;
+  findings: Finding[];
+}
+
+export interface LintBudget {
+  /** Files to lint first and completely, whatever the deadline: the open ones. */
+  urgent(file: string): boolean;
+  /** `performance.now()` after which the rest waits for the next call. */
+  deadline: number;
+  /** False while the rest of the history should wait (for the SQL parser, say). */
+  background: boolean;
+}
+
 export class LintState {
-  private readonly findings = new Map<string, Finding[]>();
+  private readonly records = new Map<string, FileRecord>();
+  /** Files whose local outcomes must be computed again. */
   private readonly stale = new Set<string>();
+  /** Whether every file must be looked at again: after `invalidateAll`, before the first lint. */
   private everything = true;
+  /** The graph rules must run again on every file with a record. */
+  private graphStale = true;
   private problemsKey: string | undefined;
 
   /** Every file must be linted again: the listing, the settings or the SQL parser changed. */
@@ -23,51 +57,101 @@ export class LintState {
 
   /**
    * Records that `file` changed, given its entry before and after the change. A change to
-   * what the graph is built from makes every file stale; the result says whether it did.
+   * what the graph is built from makes the graph rules run again on every file; the result
+   * says whether it did.
    */
   fileChanged(file: string, before: FileEntry | undefined, after: FileEntry | undefined): boolean {
     const graphChanged = graphSignature(before) !== graphSignature(after);
-    if (graphChanged) this.everything = true;
-    else this.stale.add(file);
+    if (graphChanged) this.graphStale = true;
+    this.stale.add(file);
     return graphChanged;
   }
 
+  /** Whether any file's findings may be out of date. */
   get pending(): boolean {
-    return this.everything || this.stale.size > 0;
+    return this.everything || this.graphStale || this.stale.size > 0;
   }
 
-  /** Lints the stale files and returns every file whose findings were recomputed or dropped. */
-  lint(env: AlembicEnvironment, project: RevisionProject, options: LintOptions): Set<string> {
+  /**
+   * Lints what is out of date, most urgent first, and returns every file whose findings were
+   * recomputed or dropped. Without a budget everything is done now.
+   */
+  lint(env: AlembicEnvironment, project: RevisionProject, options: LintOptions, budget?: LintBudget): Set<string> {
     const changed = new Set<string>();
     if (!this.pending) return changed;
+    if (this.everything) {
+      this.everything = false;
+      this.graphStale = true;
+      for (const e of project.entries()) this.stale.add(e.header.path);
+      for (const file of this.records.keys()) {
+        if (project.entry(file)) continue;
+        this.records.delete(file);
+        changed.add(file);
+      }
+    }
     const key = graphProblemsKey(project);
     if (key !== this.problemsKey) {
       this.problemsKey = key;
-      this.everything = true;
+      this.graphStale = true;
     }
-    const targets = this.everything ? project.entries().map((e) => e.header.path) : [...this.stale];
-    if (this.everything) {
-      for (const file of this.findings.keys()) changed.add(file);
-      this.findings.clear();
-    }
-    for (const file of targets) {
+    const firstStep = (file: string): void => {
+      this.stale.delete(file);
       const entry = project.entry(file);
-      changed.add(file);
       if (!entry) {
-        this.findings.delete(file);
-        continue;
+        if (this.records.delete(file)) changed.add(file);
+        return;
       }
-      this.findings.set(file, lintFile(fullParse(entry.header), env, project, options));
+      const parsed = fullParse(entry.header);
+      const outcomes = runRules(parsed, env, project, options);
+      const comments = readSuppressionComments(parsed.text);
+      const findings = finishLint(parsed, byRule(outcomes), env, project, options, { comments });
+      this.records.set(file, { local: byRule(localOutcomes(outcomes)), header: headerOf(parsed), comments, findings });
+      changed.add(file);
+    };
+    for (const file of [...this.stale]) if (!budget || budget.urgent(file)) firstStep(file);
+    if (this.graphStale) {
+      this.graphStale = false;
+      for (const [file, record] of this.records) {
+        if (this.stale.has(file) || changed.has(file)) continue;
+        const findings = finishLint(this.fileOf(project, file, record), record.local, env, project, options, { comments: record.comments });
+        if (!sameFindings(findings, record.findings)) {
+          record.findings = findings;
+          changed.add(file);
+        }
+      }
     }
-    this.everything = false;
-    this.stale.clear();
+    if (budget && !budget.background) return changed;
+    for (const file of [...this.stale]) {
+      if (budget && performance.now() >= budget.deadline) break;
+      firstStep(file);
+    }
     return changed;
+  }
+
+  /**
+   * The file the graph rules see: an open file's own parse, or for a closed one its kept
+   * header over the text on disk, which is read (and parsed) only if a rule looks further.
+   */
+  private fileOf(project: RevisionProject, file: string, record: FileRecord): RevisionFile {
+    const header = project.entry(file)?.header;
+    if (header && 'functions' in header && 'text' in header) return header as RevisionFile;
+    return lazyRevisionFile(record.header, () => readSource(file).text, (text) => parseRevisionFile(file, text));
   }
 
   /** The findings of the last lint of `file`; call `lint` first for fresh ones. */
   of(file: string): readonly Finding[] {
-    return this.findings.get(file) ?? [];
+    return this.records.get(file)?.findings ?? [];
   }
+
+  /** Whether `file` has been linted since it last changed. */
+  isCurrent(file: string): boolean {
+    return !this.everything && !this.stale.has(file) && this.records.has(file);
+  }
+}
+
+function sameFindings(a: readonly Finding[], b: readonly Finding[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.length === 0 || JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** What the graph reads from one file: its four revision fields, and whether it made a revision. */
@@ -84,7 +168,7 @@ function field(a: RevisionAssignment | undefined): unknown {
 
 /**
  * The graph's problems without their places: when these are the same as at the last lint, the
- * chain rules report the same things about the other files.
+ * graph rules report the same things about the other files.
  */
 function graphProblemsKey(project: RevisionProject): string {
   return project.script.map.problems.map((p) => `${p.kind}\u0000${p.path}\u0000${p.revision}\u0000${p.value ?? ''}\u0000${p.message}`).join('\n');

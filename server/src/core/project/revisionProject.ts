@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Revision } from '../graph/revision';
 import type { GraphProblem } from '../graph/revisionMap';
 import { ScriptDirectory } from '../graph/scriptDirectory';
@@ -41,6 +42,30 @@ export class RevisionProject {
     this.order = [...paths];
     for (const p of paths) this.files.set(p, this.entryFor(p, readSource(p)));
     this.invalidate();
+  }
+
+  /**
+   * Replaces the whole file list, reading every file from disk in slices of about `sliceMs`
+   * and awaiting `pause` between them, so that a long history does not hold up a server's
+   * event loop. The project keeps its previous files until the last slice is read. Resolves
+   * to false, leaving the project as it was, when `pause` resolves to false (the load was
+   * superseded).
+   */
+  async loadGradually(paths: readonly string[], pause: () => Promise<boolean>, sliceMs = 8): Promise<boolean> {
+    const files = new Map<string, FileEntry>();
+    let sliceStart = performance.now();
+    for (const p of paths) {
+      if (performance.now() - sliceStart >= sliceMs) {
+        if (!(await pause())) return false;
+        sliceStart = performance.now();
+      }
+      files.set(p, this.entryFor(p, readSource(p)));
+    }
+    this.files.clear();
+    for (const [p, entry] of files) this.files.set(p, entry);
+    this.order = [...paths];
+    this.invalidate();
+    return true;
   }
 
   /**
