@@ -61,6 +61,7 @@ export class RevisionMap {
   }
 
   private build(loaded: Revision[]): void {
+    for (const rev of loaded) rev.resetGraphState();
     const all: Revision[] = [];
     for (const rev of loaded) {
       if (this.rejectInvalid(rev)) continue;
