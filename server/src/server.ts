@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
@@ -189,9 +190,18 @@ function pump(): void {
   setImmediate(() => {
     pumpScheduled = false;
     publish();
-    if (model.busy) pump();
+    if (model.busy) {
+      backgroundSince ??= performance.now();
+      pump();
+    } else if (backgroundSince !== undefined) {
+      connection.console.info(`Alembic Pilot brought the findings of every revision file up to date in the background in ${Math.round(performance.now() - backgroundSince)} ms.`);
+      backgroundSince = undefined;
+    }
   });
 }
+
+/** When the current stretch of background linting began, for the log line at its end. */
+let backgroundSince: number | undefined;
 
 function publish(): void {
   guarded('publishing diagnostics', () => {

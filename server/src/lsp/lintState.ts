@@ -5,10 +5,13 @@ import { headerOf, lazyRevisionFile } from '../core/parse/lazyRevisionFile';
 import type { FileEntry, RevisionProject } from '../core/project/revisionProject';
 import { readSource } from '../core/project/source';
 import type { RevisionAssignment, RevisionHeader } from '../core/revisionHeader';
-import { byRule, finishLint, localOutcomes, runRules, type RuleOutcome } from '../core/rules/phases';
+import { byRule, finishLint, localOutcomes, rerunDependent, runRules, type RuleOutcome } from '../core/rules/phases';
+import { RULES } from '../core/rules/registry';
 import { fullParse, type LintOptions } from '../core/rules/runner';
 import { readSuppressionComments, type SuppressionCommentsRead } from '../core/rules/suppressions';
-import type { Finding, RuleId } from '../core/rules/types';
+import type { Finding, Rule, RuleId } from '../core/rules/types';
+import type { Range } from '../core/types';
+import type { ScriptDirectory } from '../core/graph/scriptDirectory';
 
 /**
  * The findings of one environment's files, kept in the two parts of core/rules/phases.ts: what
@@ -25,6 +28,8 @@ import type { Finding, RuleId } from '../core/rules/types';
 interface FileRecord {
   /** The local rules' outcomes for the text that was linted. */
   local: Map<RuleId, RuleOutcome>;
+  /** The dependent rules' outcomes with the graph of the last pass. */
+  dependent: RuleOutcome[];
   /** The full parser's header of that text, so the graph rules need no parse. */
   header: RevisionHeader;
   comments: SuppressionCommentsRead;
@@ -49,6 +54,8 @@ export class LintState {
   /** The graph rules must run again on every file with a record. */
   private graphStale = true;
   private problemsKey: string | undefined;
+  /** The graph `problemsKey` was computed for; a graph kept between edits keeps its problems. */
+  private keyedScript: ScriptDirectory | undefined;
 
   /** Every file must be linted again: the listing, the settings or the SQL parser changed. */
   invalidateAll(): void {
@@ -89,10 +96,14 @@ export class LintState {
         changed.add(file);
       }
     }
-    const key = graphProblemsKey(project);
-    if (key !== this.problemsKey) {
-      this.problemsKey = key;
-      this.graphStale = true;
+    const script = project.script;
+    if (script !== this.keyedScript) {
+      this.keyedScript = script;
+      const key = graphProblemsKey(project);
+      if (key !== this.problemsKey) {
+        this.problemsKey = key;
+        this.graphStale = true;
+      }
     }
     const firstStep = (file: string): void => {
       this.stale.delete(file);
@@ -105,7 +116,7 @@ export class LintState {
       const outcomes = runRules(parsed, env, project, options);
       const comments = readSuppressionComments(parsed.text);
       const findings = finishLint(parsed, byRule(outcomes), env, project, options, { comments });
-      this.records.set(file, { local: byRule(localOutcomes(outcomes)), header: headerOf(parsed), comments, findings });
+      this.records.set(file, { local: byRule(localOutcomes(outcomes)), dependent: outcomes.filter((o) => o.dependent), header: headerOf(parsed), comments, findings });
       changed.add(file);
     };
     for (const file of [...this.stale]) if (!budget || budget.urgent(file)) firstStep(file);
@@ -113,11 +124,18 @@ export class LintState {
       this.graphStale = false;
       for (const [file, record] of this.records) {
         if (this.stale.has(file) || changed.has(file)) continue;
-        const findings = finishLint(this.fileOf(project, file, record), record.local, env, project, options, { comments: record.comments });
-        if (!sameFindings(findings, record.findings)) {
-          record.findings = findings;
-          changed.add(file);
-        }
+        const lintee = this.fileOf(project, file, record);
+        const dependent = record.dependent.map((o) => rerunDependent(ruleOf(o.rule, options), lintee, env, project, options));
+        // The findings are those of the local outcomes, which are kept, and of the dependent
+        // ones: when these came out as before, so does everything after them.
+        if (sameOutcomes(dependent, record.dependent)) continue;
+        record.dependent = dependent;
+        const known = new Map(record.local);
+        for (const o of dependent) known.set(o.rule, o);
+        const findings = finishLint(lintee, known, env, project, options, { comments: record.comments });
+        if (!sameFindings(findings, record.findings)) changed.add(file);
+        // Kept even when they show the same, so that code actions offer the current fixes.
+        record.findings = findings;
       }
     }
     if (budget && !budget.background) return changed;
@@ -149,9 +167,42 @@ export class LintState {
   }
 }
 
+/** The rule of an id, among the rules the lint runs. */
+function ruleOf(id: RuleId, options: LintOptions): Rule {
+  return (options.rules ?? RULES).find((r) => r.id === id)!;
+}
+
+/** Whether two runs of the same rules found exactly the same (fixes included) and failed alike. */
+function sameOutcomes(a: readonly RuleOutcome[], b: readonly RuleOutcome[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.rule !== y.rule || (x.failure === undefined) !== (y.failure === undefined)) return false;
+    if (x.findings.length !== y.findings.length) return false;
+    if (x.findings.length > 0 && JSON.stringify(x.findings) !== JSON.stringify(y.findings)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether two lists of findings show the same diagnostics. The local rules' findings are the
+ * kept objects themselves, so most pairs are the same object; the graph rules' are compared by
+ * what a diagnostic shows (a merge fix carries a new revision id each time it is made).
+ */
 function sameFindings(a: readonly Finding[], b: readonly Finding[]): boolean {
   if (a.length !== b.length) return false;
-  return a.length === 0 || JSON.stringify(a) === JSON.stringify(b);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (x.rule !== y.rule || x.severity !== y.severity || x.message !== y.message || x.help !== y.help || !sameRange(x.range, y.range)) return false;
+  }
+  return true;
+}
+
+function sameRange(a: Range, b: Range): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
 /** What the graph reads from one file: its four revision fields, and whether it made a revision. */

@@ -24,39 +24,30 @@ const HEADER_FIELDS: Record<keyof RevisionHeader, true> = {
   problems: true,
 };
 
-/** The fields of RevisionFile besides the header's, which are read from the full parse. */
+/**
+ * The fields of RevisionFile besides the header's and `text`, which come from the full parse.
+ * A field added to RevisionFile fails to compile here until it is added below as well.
+ */
 const BODY_FIELDS: Record<Exclude<keyof RevisionFile, keyof RevisionHeader | 'text'>, true> = {
   functions: true,
 };
-
-function isHeaderField(prop: PropertyKey): prop is keyof RevisionHeader {
-  return typeof prop === 'string' && Object.hasOwn(HEADER_FIELDS, prop);
-}
 
 export function lazyRevisionFile(header: RevisionHeader, text: string | (() => string), parse: (text: string) => RevisionFile): RevisionFile {
   let known: string | undefined = typeof text === 'string' ? text : undefined;
   const textOf = (): string => (known ??= (text as () => string)());
   let parsed: RevisionFile | undefined;
   const full = (): RevisionFile => (parsed ??= parse(textOf()));
-  // The target is only a shape for the proxy: every read is answered by the traps, and any
-  // field this module does not know (one added to RevisionFile later) comes from the full parse.
-  return new Proxy({} as RevisionFile, {
-    get(_, prop) {
-      if (isHeaderField(prop)) return header[prop];
-      if (prop === 'text') return textOf();
-      return Reflect.get(full(), prop) as unknown;
-    },
-    has(_, prop) {
-      return isHeaderField(prop) || prop === 'text' || (typeof prop === 'string' && Object.hasOwn(BODY_FIELDS, prop)) || prop in full();
-    },
-    ownKeys() {
-      return Reflect.ownKeys(full());
-    },
-    getOwnPropertyDescriptor(_, prop) {
-      const descriptor = Reflect.getOwnPropertyDescriptor(full(), prop);
-      return descriptor ? { ...descriptor, configurable: true } : undefined;
-    },
-  });
+  // A plain object with getters rather than a proxy: the graph rules read it for every file of
+  // the history after each header edit, and a getter costs little more than a field.
+  const file = {} as Record<string, unknown>;
+  for (const key of Object.keys(HEADER_FIELDS) as (keyof RevisionHeader)[]) {
+    if (header[key] !== undefined) file[key] = header[key];
+  }
+  Object.defineProperty(file, 'text', { get: textOf, enumerable: true });
+  for (const key of Object.keys(BODY_FIELDS) as (keyof typeof BODY_FIELDS)[]) {
+    Object.defineProperty(file, key, { get: () => full()[key], enumerable: true });
+  }
+  return file as unknown as RevisionFile;
 }
 
 /** The header part of a full parse: what `lazyRevisionFile` needs to stand in for it. */

@@ -59,6 +59,18 @@ function severityOf(rule: Rule, options: PhaseOptions): RuleSetting {
  * and comes back dependent with no findings: its findings are made later, with the graph.
  */
 export function runRule(rule: Rule, file: RevisionFile, env: AlembicEnvironment, project: RevisionProject | undefined, options: PhaseOptions): RuleOutcome {
+  return run(rule, file, env, project, options, true);
+}
+
+/**
+ * Runs a rule already known to be dependent, with the graph and without noting what it
+ * reads: the language server's pass over every file after a header edit.
+ */
+export function rerunDependent(rule: Rule, file: RevisionFile, env: AlembicEnvironment, project: RevisionProject, options: PhaseOptions): RuleOutcome {
+  return run(rule, file, env, project, options, false);
+}
+
+function run(rule: Rule, file: RevisionFile, env: AlembicEnvironment, project: RevisionProject | undefined, options: PhaseOptions, track: boolean): RuleOutcome {
   const severity = severityOf(rule, options);
   const findings: Finding[] = [];
   let dependent = false;
@@ -73,6 +85,14 @@ export function runRule(rule: Rule, file: RevisionFile, env: AlembicEnvironment,
       if (severity !== 'off') findings.push({ ...r, rule: rule.id, severity, file: file.path });
     },
   };
+  if (!track) {
+    try {
+      rule.check(base);
+    } catch (error) {
+      return { rule: rule.id, findings: [], dependent: true, failure: { error } };
+    }
+    return { rule: rule.id, findings, dependent: true };
+  }
   const ctx = new Proxy(base, {
     get(target, prop, receiver) {
       if (!KEYED.has(prop)) {
