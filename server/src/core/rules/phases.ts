@@ -2,7 +2,7 @@ import type { AlembicEnvironment } from '../config';
 import type { RevisionFile } from '../parse/types';
 import type { RevisionProject } from '../project/revisionProject';
 import { RULES } from './registry';
-import { Suppressions, type SuppressionCommentsRead } from './suppressions';
+import { readSuppressionComments, Suppressions, type SuppressionCommentsRead } from './suppressions';
 import type { Finding, Rule, RuleContext, RuleId, RuleSetting, LintTargets, SqlParser } from './types';
 
 /**
@@ -149,7 +149,7 @@ export function finishLint(
   options: PhaseOptions,
   finish: FinishOptions = {},
 ): Finding[] {
-  const suppressions = new Suppressions(file.path, finish.comments ?? file.text);
+  const comments = finish.comments ?? readSuppressionComments(file.text);
   const found: Finding[] = [];
   const checked = new Set<RuleId>();
   let unusedSeverity: RuleSetting = 'off';
@@ -157,7 +157,9 @@ export function finishLint(
     const severity = severityOf(rule, options);
     if (rule.id === UNUSED_SUPPRESSION) unusedSeverity = severity;
     if (severity === 'off') continue;
-    const outcome = known.get(rule.id) ?? runRule(rule, file, env, project, options);
+    // A rule without a known outcome is run now, with the graph; whether it read the graph
+    // no longer matters, so it runs without the tracking proxy.
+    const outcome = known.get(rule.id) ?? run(rule, file, env, project, options, false);
     if (outcome.failure) {
       options.onRuleError?.({ rule: rule.id, file: file.path, error: outcome.failure.error });
       continue;
@@ -165,6 +167,9 @@ export function finishLint(
     for (const f of outcome.findings) found.push(f);
     if (!rule.needsSql || options.sql !== undefined) checked.add(rule.id);
   }
+  // Most files have no suppression comment: then nothing is hidden and nothing is unused.
+  if (comments.comments.length === 0) return found.sort(compareFindings);
+  const suppressions = new Suppressions(file.path, comments);
   // Unused-suppression findings are suppressed last, so that a comment which only hides
   // another one's report does not count as unused itself.
   const ordered = [...found.filter((f) => f.rule !== UNUSED_SUPPRESSION), ...found.filter((f) => f.rule === UNUSED_SUPPRESSION)];
