@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isOutputFormat, OUTPUT_FORMATS } from './cli/format';
 import { runGraph } from './cli/graphCommand';
+import { runHeads } from './cli/headsCommand';
 import { UsageError, processIO, type CliIO } from './cli/io';
 import { MIN_FILES_FOR_WORKERS } from './cli/threads';
 import pkg from '../../package.json';
@@ -11,7 +12,10 @@ Usage:
   alembic-pilot lint [--format text|json|sarif] [--config pyproject.toml] [--since GIT_REF] [--fix]
                      [--jobs N] [--cache [--cache-location PATH]]
                      <alembic.ini | pyproject.toml | folder | files...>
-  alembic-pilot graph [--json] [--name SECTION] <alembic.ini | pyproject.toml | folder>
+  alembic-pilot graph [--json] [--name SECTION] [--cache [--cache-location PATH]]
+                      <alembic.ini | pyproject.toml | folder>
+  alembic-pilot heads [--json] [--name SECTION] [--cache [--cache-location PATH]]
+                      <alembic.ini | pyproject.toml | folder>
 
 Commands:
   lint     Check revision files with the language server's rules. A folder means every
@@ -36,8 +40,11 @@ Commands:
   graph    Print the revision graph, newest first, as \`alembic history\` does.
            --json          one JSON object: heads, bases, revisions, problems
            -n, --name      the ini section to read, as \`alembic -n\` (default: alembic)
+           --cache, --cache-location  keep the scanned headers between runs, as lint does
            Exit codes: 0 success (several heads are a state, not a problem); 1 problems found;
            2 bad usage, an unreadable config or an internal error.
+  heads    Print the current heads, as \`alembic heads\` does; --json prints { config, heads }.
+           Same options and exit codes as graph.
 
 Options:
   -h, --help     show this help
@@ -55,18 +62,27 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.stdout(pkg.version);
       return 0;
     }
-    if (command === 'graph') {
+    if (command === 'graph' || command === 'heads') {
       const { values, positionals } = parse(rest, {
         json: { type: 'boolean', default: false },
         name: { type: 'string', short: 'n' },
+        cache: { type: 'boolean', default: false },
+        'cache-location': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       });
       if (values.help) {
         io.stdout(HELP);
         return 0;
       }
-      if (positionals.length !== 1) throw new UsageError('graph takes exactly one argument: an alembic.ini, a pyproject.toml or a folder.');
-      return runGraph({ json: values.json === true, target: positionals[0]!, ...(typeof values.name === 'string' ? { name: values.name } : {}) }, io);
+      if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one argument: an alembic.ini, a pyproject.toml or a folder.`);
+      const options = {
+        json: values.json === true,
+        target: positionals[0]!,
+        cache: values.cache === true,
+        ...(typeof values.name === 'string' ? { name: values.name } : {}),
+        ...(typeof values['cache-location'] === 'string' ? { cacheLocation: values['cache-location'] } : {}),
+      };
+      return command === 'graph' ? runGraph(options, io) : runHeads(options, io);
     }
     if (command === 'lint') {
       const { values, positionals } = parse(rest, {

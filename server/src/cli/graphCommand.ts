@@ -1,10 +1,15 @@
 import path from 'node:path';
-import { ConfigError, listRevisionFiles, loadEnvironment } from '../core/config';
+import { type AlembicEnvironment, ConfigError, listRevisionFiles, loadEnvironment } from '../core/config';
 import { pyStrip } from '../core/config/pyText';
 import { docMessage, historyLine } from '../core/graph/historyText';
 import type { Revision } from '../core/graph/revision';
 import { RevisionProject } from '../core/project/revisionProject';
+import { readBytes } from '../core/project/source';
+import type { RevisionHeader } from '../core/revisionHeader';
+import { decodePythonSource } from '../core/scan/decode';
+import { scanRevisionHeader } from '../core/scan/headerScanner';
 import type { Problem } from '../core/types';
+import { cacheFilePath, ResultCache, toolFingerprint } from './cacheFile';
 import { UsageError, type CliIO } from './io';
 
 /**
@@ -16,6 +21,9 @@ export interface GraphOptions {
   json: boolean;
   name?: string;
   target: string;
+  /** `--cache`: scanned headers are kept between runs, keyed as `lint --cache` keys them. */
+  cache?: boolean;
+  cacheLocation?: string;
 }
 
 interface JsonProblem {
@@ -25,7 +33,8 @@ interface JsonProblem {
   line?: number;
 }
 
-export function runGraph(opts: GraphOptions, io: CliIO): number {
+/** The environment of a `graph` or `heads` command and its project; warnings go to stderr. */
+export function loadGraphProject(opts: Omit<GraphOptions, 'json'>, io: CliIO): { env: AlembicEnvironment; project: RevisionProject } {
   let env;
   try {
     env = loadEnvironment(path.resolve(io.cwd, opts.target), opts.name ? { section: opts.name } : undefined);
@@ -34,14 +43,53 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
     throw e;
   }
   for (const p of env.problems) io.stderr(`warning: ${p.line === undefined ? p.file : `${p.file}:${p.line}`}: ${p.message}`);
-
   const project = new RevisionProject();
-  project.loadFromDisk(listRevisionFiles(env));
+  const files = listRevisionFiles(env);
+  if (!opts.cache) {
+    project.loadFromDisk(files);
+    return { env, project };
+  }
+  const { cache, note } = ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint());
+  if (note) io.stderr(note);
+  project.loadHeaders(readHeaders(files, cache));
+  const unsaved = cache.save();
+  if (unsaved) io.stderr(unsaved);
+  return { env, project };
+}
+
+/** Each file's header: from the cache when its bytes hash the same, else scanned (and cached). */
+function readHeaders(files: readonly string[], cache: ResultCache): { header: RevisionHeader; error?: string }[] {
+  return files.map((file) => {
+    const read = readBytes(file);
+    if ('error' in read) return { header: scanRevisionHeader(file, ''), error: read.error };
+    const cached = cache.get(file);
+    if (cached?.hash === read.hash) return { header: cached.header, ...(cached.decodeError ? { error: cached.decodeError } : {}) };
+    const { text, error } = decodePythonSource(read.bytes);
+    const header = scanRevisionHeader(file, text);
+    cache.set(file, { hash: read.hash, header, ...(error ? { decodeError: error } : {}) });
+    return { header, ...(error ? { error } : {}) };
+  });
+}
+
+/** Paths relative to the config's folder, with forward slashes, as `graph` prints them. */
+export function relativeTo(env: AlembicEnvironment): (file: string) => string {
+  const prefix = env.here.endsWith(path.sep) ? env.here : env.here + path.sep;
+  return (file) => (file.startsWith(prefix) ? file.slice(prefix.length) : path.relative(env.here, file)).split(path.sep).join('/');
+}
+
+/** The project's problems on stderr, one `file:line: error[code] message` line each. */
+export function printProblems(problems: readonly Problem[], relative: (file: string) => string, io: CliIO): void {
+  for (const p of problems) {
+    const where = p.file ? `${relative(p.file)}${p.range ? `:${p.range.start.line + 1}` : ''}: ` : '';
+    io.stderr(`${where}error[${p.code}] ${p.message}`);
+  }
+}
+
+export function runGraph(opts: GraphOptions, io: CliIO): number {
+  const { env, project } = loadGraphProject(opts, io);
   const script = project.script;
   const problems = project.problems();
-  const prefix = env.here.endsWith(path.sep) ? env.here : env.here + path.sep;
-  const relative = (file: string): string =>
-    (file.startsWith(prefix) ? file.slice(prefix.length) : path.relative(env.here, file)).split(path.sep).join('/');
+  const relative = relativeTo(env);
   const toJson = (p: Problem): JsonProblem => ({
     code: p.code,
     message: p.message,
@@ -54,6 +102,13 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
   const messageOf = (rev: Revision): string => docMessage(project.entry(rev.path)?.header.docstring, pyStrip);
 
   if (opts.json) {
+    const byFile = new Map<string, JsonProblem[]>();
+    for (const p of problems) {
+      if (p.file === undefined) continue;
+      const list = byFile.get(p.file) ?? [];
+      list.push(toJson(p));
+      byFile.set(p.file, list);
+    }
     const out = {
       config: env.configFile,
       heads: [...script.getHeads()].sort(),
@@ -69,7 +124,7 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
           dependsOn: [...rev.dependencies],
           branchLabels: [...rev.origBranchLabels],
           message: messageOf(rev),
-          problems: problems.filter((p) => p.file === rev.path).map(toJson),
+          problems: byFile.get(rev.path) ?? [],
           ...(entry && entry.unresolved.length > 0 ? { unresolved: entry.unresolved } : {}),
         };
       }),
@@ -77,11 +132,8 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
     };
     io.stdout(JSON.stringify(out, null, 2));
   } else {
-    for (const rev of ordered) io.stdout(historyLine(rev, messageOf(rev)));
-    for (const p of problems) {
-      const where = p.file ? `${relative(p.file)}${p.range ? `:${p.range.start.line + 1}` : ''}: ` : '';
-      io.stderr(`${where}error[${p.code}] ${p.message}`);
-    }
+    if (ordered.length > 0) io.stdout(ordered.map((rev) => historyLine(rev, messageOf(rev))).join('\n'));
+    printProblems(problems, relative, io);
   }
   return problems.length > 0 ? 1 : 0;
 }
