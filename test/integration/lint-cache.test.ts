@@ -54,26 +54,39 @@ async function fileWithFindings(dir: string): Promise<string> {
 }
 
 interface CacheFile {
-  preamble: { checksum: string; tool: string };
-  body: { files: Record<string, { hash: string; lint?: { findings: { message: string; rule: string }[] } }> };
+  preamble: { sections: { name: string; length: number; checksum: string }[] };
+  sections: Record<string, unknown>;
 }
 
+interface FilesSection {
+  [file: string]: { hash: string; lint?: { findings: { message: string; rule: string }[] } };
+}
+
+/** Reads the cache file's preamble line and its JSON sections (server/src/cli/cacheFile.ts). */
 function readCache(file: string): CacheFile {
-  const raw = readFileSync(file, 'utf8');
-  const newline = raw.indexOf('\n');
-  return { preamble: JSON.parse(raw.slice(0, newline)), body: JSON.parse(raw.slice(newline + 1)) };
+  const bytes = readFileSync(file);
+  const newline = bytes.indexOf(0x0a);
+  const preamble = JSON.parse(bytes.toString('utf8', 0, newline)) as CacheFile['preamble'];
+  const sections: Record<string, unknown> = {};
+  let at = newline + 1;
+  for (const s of preamble.sections) {
+    sections[s.name] = JSON.parse(bytes.toString('utf8', at, at + s.length));
+    at += s.length;
+  }
+  return { preamble, sections };
 }
 
+/** Writes a cache file back with valid lengths and checksums, as if the CLI had written it. */
 function writeCache(file: string, cache: CacheFile): void {
-  const body = JSON.stringify(cache.body);
-  const checksum = createHash('sha256').update(body).digest('base64');
-  writeFileSync(file, `${JSON.stringify({ ...cache.preamble, checksum })}\n${body}`);
+  const bodies = cache.preamble.sections.map((s) => Buffer.from(JSON.stringify(cache.sections[s.name])));
+  const sections = cache.preamble.sections.map((s, i) => ({ ...s, length: bodies[i]!.length, checksum: createHash('sha256').update(bodies[i]!).digest('base64') }));
+  writeFileSync(file, Buffer.concat([Buffer.from(`${JSON.stringify({ ...cache.preamble, sections })}\n`), ...bodies]));
 }
 
 /** Rewrites the cached message of `file`'s first non-idempotent-ddl finding to the marker. */
 function plant(cacheFile: string, file: string): void {
   const cache = readCache(cacheFile);
-  const entry = cache.body.files[file];
+  const entry = (cache.sections['files'] as FilesSection)[file];
   const finding = entry?.lint?.findings.find((f) => f.rule === 'non-idempotent-ddl');
   if (!finding) throw new Error(`the cache holds no non-idempotent-ddl finding of ${file}`);
   finding.message = MARKER;

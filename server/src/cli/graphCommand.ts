@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { type AlembicEnvironment, ConfigError, listRevisionFiles, loadEnvironment } from '../core/config';
 import { pyStrip } from '../core/config/pyText';
@@ -9,19 +10,21 @@ import type { RevisionHeader } from '../core/revisionHeader';
 import { decodePythonSource } from '../core/scan/decode';
 import { scanRevisionHeader } from '../core/scan/headerScanner';
 import type { Problem } from '../core/types';
-import { cacheFilePath, ResultCache, toolFingerprint } from './cacheFile';
+import { cacheFilePath, ResultCache, toolFingerprint, type CachedOutput } from './cacheFile';
 import { UsageError, type CliIO } from './io';
 
 /**
  * `alembic-pilot graph`: the revision graph of one environment, as text that reads like
- * `alembic history` or as one JSON object.
+ * `alembic history` or as one JSON object. With `--cache`, the scanned headers are kept
+ * between runs (cacheFile.ts), and so is the output: an unchanged history (the same files with
+ * the same bytes, in the same order) is printed from the cache without building the graph.
  */
 
 export interface GraphOptions {
   json: boolean;
   name?: string;
   target: string;
-  /** `--cache`: scanned headers are kept between runs, keyed as `lint --cache` keys them. */
+  /** `--cache`: scanned headers and outputs are kept between runs, keyed as `lint --cache` keys them. */
   cache?: boolean;
   cacheLocation?: string;
 }
@@ -33,8 +36,15 @@ interface JsonProblem {
   line?: number;
 }
 
-/** The environment of a `graph` or `heads` command and its project; warnings go to stderr. */
-export function loadGraphProject(opts: Omit<GraphOptions, 'json'>, io: CliIO): { env: AlembicEnvironment; project: RevisionProject } {
+/** What a command prints, built before anything is printed so that it can be cached. */
+export type Output = CachedOutput;
+
+/**
+ * Runs `graph` or `heads`: loads the environment (its warnings go to stderr at once), then
+ * prints `render`'s output for the environment's project, or the cached output of the same
+ * command on the same files.
+ */
+export function runGraphLike(kind: 'graph' | 'heads', opts: GraphOptions, io: CliIO, render: (env: AlembicEnvironment, project: RevisionProject) => Output): number {
   let env;
   try {
     env = loadEnvironment(path.resolve(io.cwd, opts.target), opts.name ? { section: opts.name } : undefined);
@@ -43,31 +53,61 @@ export function loadGraphProject(opts: Omit<GraphOptions, 'json'>, io: CliIO): {
     throw e;
   }
   for (const p of env.problems) io.stderr(`warning: ${p.line === undefined ? p.file : `${p.file}:${p.line}`}: ${p.message}`);
-  const project = new RevisionProject();
   const files = listRevisionFiles(env);
+  const project = new RevisionProject();
   if (!opts.cache) {
     project.loadFromDisk(files);
-    return { env, project };
+    return emit(render(env, project), io);
   }
-  const { cache, note } = ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint());
-  if (note) io.stderr(note);
-  project.loadHeaders(readHeaders(files, cache));
+  const cache = ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint(), (note) => io.stderr(note));
+  const key = (hashes: readonly (string | undefined)[]): string | undefined => (hashes.every((h) => h !== undefined) ? outputKey(kind, opts.json, env, files, hashes) : undefined);
+  const before = key(files.map((f) => {
+    const read = readBytes(f);
+    return 'error' in read ? undefined : read.hash;
+  }));
+  const cached = before === undefined ? undefined : cache.getOutput(before);
+  if (cached) return emit(cached, io);
+  // The headers are read again, and the output is filed under the hashes of what was read
+  // this time, so a file that changes meanwhile cannot leave a wrong output in the cache.
+  const read = readHeaders(files, cache);
+  project.loadHeaders(read);
+  const output = render(env, project);
+  const after = key(read.map((r) => r.hash));
+  if (after !== undefined) cache.setOutput(after, output);
   const unsaved = cache.save();
   if (unsaved) io.stderr(unsaved);
-  return { env, project };
+  return emit(output, io);
+}
+
+function emit(output: Output, io: CliIO): number {
+  if (output.stdout !== '') io.stdout(output.stdout);
+  for (const line of output.stderr) io.stderr(line);
+  return output.code;
+}
+
+/**
+ * The key of an output: the command and its format, the tool (the cache file's own key), the
+ * environment's configuration (without the database URL, which no output shows) and every
+ * revision file's path and content hash in load order.
+ */
+function outputKey(kind: string, json: boolean, env: AlembicEnvironment, files: readonly string[], hashes: readonly (string | undefined)[]): string {
+  const { sqlalchemyUrl: _url, ...config } = env;
+  const hash = createHash('sha256').update(JSON.stringify({ kind, json, config }));
+  for (let i = 0; i < files.length; i++) hash.update(`\0${files[i]}\0${hashes[i]}`);
+  return hash.digest('base64');
 }
 
 /** Each file's header: from the cache when its bytes hash the same, else scanned (and cached). */
-function readHeaders(files: readonly string[], cache: ResultCache): { header: RevisionHeader; error?: string }[] {
+function readHeaders(files: readonly string[], cache: ResultCache): { header: RevisionHeader; error?: string; hash: string | undefined }[] {
   return files.map((file) => {
     const read = readBytes(file);
-    if ('error' in read) return { header: scanRevisionHeader(file, ''), error: read.error };
+    if ('error' in read) return { header: scanRevisionHeader(file, ''), error: read.error, hash: undefined };
     const cached = cache.get(file);
-    if (cached?.hash === read.hash) return { header: cached.header, ...(cached.decodeError ? { error: cached.decodeError } : {}) };
+    if (cached?.hash === read.hash) return { header: cached.header, ...(cached.decodeError ? { error: cached.decodeError } : {}), hash: read.hash };
     const { text, error } = decodePythonSource(read.bytes);
     const header = scanRevisionHeader(file, text);
     cache.set(file, { hash: read.hash, header, ...(error ? { decodeError: error } : {}) });
-    return { header, ...(error ? { error } : {}) };
+    return { header, ...(error ? { error } : {}), hash: read.hash };
   });
 }
 
@@ -77,16 +117,19 @@ export function relativeTo(env: AlembicEnvironment): (file: string) => string {
   return (file) => (file.startsWith(prefix) ? file.slice(prefix.length) : path.relative(env.here, file)).split(path.sep).join('/');
 }
 
-/** The project's problems on stderr, one `file:line: error[code] message` line each. */
-export function printProblems(problems: readonly Problem[], relative: (file: string) => string, io: CliIO): void {
-  for (const p of problems) {
+/** The project's problems for stderr, one `file:line: error[code] message` line each. */
+export function problemLines(problems: readonly Problem[], relative: (file: string) => string): string[] {
+  return problems.map((p) => {
     const where = p.file ? `${relative(p.file)}${p.range ? `:${p.range.start.line + 1}` : ''}: ` : '';
-    io.stderr(`${where}error[${p.code}] ${p.message}`);
-  }
+    return `${where}error[${p.code}] ${p.message}`;
+  });
 }
 
 export function runGraph(opts: GraphOptions, io: CliIO): number {
-  const { env, project } = loadGraphProject(opts, io);
+  return runGraphLike('graph', opts, io, (env, project) => renderGraph(env, project, opts.json));
+}
+
+function renderGraph(env: AlembicEnvironment, project: RevisionProject, json: boolean): Output {
   const script = project.script;
   const problems = project.problems();
   const relative = relativeTo(env);
@@ -96,44 +139,44 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
     ...(p.file ? { file: relative(p.file) } : {}),
     ...(p.range ? { line: p.range.start.line + 1 } : {}),
   });
+  const stderr: string[] = [];
+  const code = problems.length > 0 ? 1 : 0;
 
   const { revisions: ordered, error } = script.historyOrder();
-  if (error) io.stderr(`warning: the history cannot be ordered as Alembic would (${error}); revisions are listed in file order.`);
+  if (error) stderr.push(`warning: the history cannot be ordered as Alembic would (${error}); revisions are listed in file order.`);
   const messageOf = (rev: Revision): string => docMessage(project.entry(rev.path)?.header.docstring, pyStrip);
 
-  if (opts.json) {
-    const byFile = new Map<string, JsonProblem[]>();
-    for (const p of problems) {
-      if (p.file === undefined) continue;
-      const list = byFile.get(p.file) ?? [];
-      list.push(toJson(p));
-      byFile.set(p.file, list);
-    }
-    const out = {
-      config: env.configFile,
-      heads: [...script.getHeads()].sort(),
-      bases: [...script.getBases()].sort(),
-      realHeads: [...script.getHeads(true)].sort(),
-      realBases: [...script.map.realBases].sort(),
-      revisions: ordered.map((rev) => {
-        const entry = project.entry(rev.path);
-        return {
-          id: rev.revision,
-          file: relative(rev.path),
-          downRevisions: [...rev.downRevision],
-          dependsOn: [...rev.dependencies],
-          branchLabels: [...rev.origBranchLabels],
-          message: messageOf(rev),
-          problems: byFile.get(rev.path) ?? [],
-          ...(entry && entry.unresolved.length > 0 ? { unresolved: entry.unresolved } : {}),
-        };
-      }),
-      problems: problems.map(toJson),
-    };
-    io.stdout(JSON.stringify(out, null, 2));
-  } else {
-    if (ordered.length > 0) io.stdout(ordered.map((rev) => historyLine(rev, messageOf(rev))).join('\n'));
-    printProblems(problems, relative, io);
+  if (!json) {
+    stderr.push(...problemLines(problems, relative));
+    return { stdout: ordered.map((rev) => historyLine(rev, messageOf(rev))).join('\n'), stderr, code };
   }
-  return problems.length > 0 ? 1 : 0;
+  const byFile = new Map<string, JsonProblem[]>();
+  for (const p of problems) {
+    if (p.file === undefined) continue;
+    const list = byFile.get(p.file) ?? [];
+    list.push(toJson(p));
+    byFile.set(p.file, list);
+  }
+  const out = {
+    config: env.configFile,
+    heads: [...script.getHeads()].sort(),
+    bases: [...script.getBases()].sort(),
+    realHeads: [...script.getHeads(true)].sort(),
+    realBases: [...script.map.realBases].sort(),
+    revisions: ordered.map((rev) => {
+      const entry = project.entry(rev.path);
+      return {
+        id: rev.revision,
+        file: relative(rev.path),
+        downRevisions: [...rev.downRevision],
+        dependsOn: [...rev.dependencies],
+        branchLabels: [...rev.origBranchLabels],
+        message: messageOf(rev),
+        problems: byFile.get(rev.path) ?? [],
+        ...(entry && entry.unresolved.length > 0 ? { unresolved: entry.unresolved } : {}),
+      };
+    }),
+    problems: problems.map(toJson),
+  };
+  return { stdout: JSON.stringify(out, null, 2), stderr, code };
 }

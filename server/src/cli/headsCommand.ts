@@ -1,6 +1,6 @@
 import type { Revision } from '../core/graph/revision';
 import type { CliIO } from './io';
-import { loadGraphProject, printProblems, relativeTo, type GraphOptions } from './graphCommand';
+import { problemLines, relativeTo, runGraphLike, type GraphOptions } from './graphCommand';
 
 /**
  * `alembic-pilot heads`: the current heads, as `alembic heads` prints them. It needs no
@@ -17,15 +17,11 @@ export function headLine(rev: Revision): string {
 }
 
 export function runHeads(opts: GraphOptions, io: CliIO): number {
-  const { env, project } = loadGraphProject(opts, io);
-  const script = project.script;
-  const problems = project.problems();
-  const heads = script.getHeads().flatMap((id) => script.map.revisions.get(id) ?? []);
-  if (opts.json) {
-    io.stdout(JSON.stringify({ config: env.configFile, heads: heads.map((h) => h.revision) }, null, 2));
-  } else {
-    if (heads.length > 0) io.stdout(heads.map(headLine).join('\n'));
-    printProblems(problems, relativeTo(env), io);
-  }
-  return problems.length > 0 ? 1 : 0;
+  return runGraphLike('heads', opts, io, (env, project) => {
+    const script = project.script;
+    const problems = project.problems();
+    const heads = script.getHeads().flatMap((id) => script.map.revisions.get(id) ?? []);
+    const stdout = opts.json ? JSON.stringify({ config: env.configFile, heads: heads.map((h) => h.revision) }, null, 2) : heads.map(headLine).join('\n');
+    return { stdout, stderr: opts.json ? [] : problemLines(problems, relativeTo(env)), code: problems.length > 0 ? 1 : 0 };
+  });
 }

@@ -119,11 +119,10 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   // main thread's loads while the files are read.
   const sql = loadSqlParserForLint();
   sql.catch(() => undefined);
-  const opened = opts.cache ? ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint()) : undefined;
-  if (opened?.note) io.stderr(opened.note);
+  const cache = opts.cache ? ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint(), (note) => io.stderr(note)) : undefined;
   const lint = async (): Promise<Finding[]> => {
     // Every round reads the files again: after --fix, the projects are built from the files as they are now.
-    const round = await lintHistory({ jobs: specs, reported: toLint, threads: opts.jobs, cache: opened?.cache, keys, sql, workerScript: workerScript() });
+    const round = await lintHistory({ jobs: specs, reported: toLint, threads: opts.jobs, cache, keys, sql, workerScript: workerScript() });
     for (const e of round.ruleErrors) io.stderr(describeError(e, io.cwd));
     return round.findings;
   };
@@ -148,7 +147,7 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
     }
   }
 
-  const unsaved = opened?.cache.save();
+  const unsaved = cache?.save();
   if (unsaved) io.stderr(unsaved);
   for (const line of formatFindings(opts.format, findings, formatContext(io.cwd))) io.stdout(line);
   return findings.some((f) => f.severity === 'error' || f.severity === 'warning') ? 1 : 0;

@@ -84,42 +84,68 @@ describe('lintSettingsKey', () => {
   });
 });
 
+/** Opens a cache and collects its notes. */
+function open(file: string, tool = 'tool-1'): { cache: ResultCache; notes: string[] } {
+  const notes: string[] = [];
+  return { cache: ResultCache.open(file, tool, (n) => notes.push(n)), notes };
+}
+
 describe('ResultCache', () => {
-  it('keeps entries across a save and an open by the same tool', () => {
+  it('keeps entries and outputs across a save and an open by the same tool', () => {
     const file = path.join(dir, 'roundtrip');
-    const { cache, note } = ResultCache.open(file, 'tool-1');
-    expect(note).toBeUndefined();
+    const { cache, notes } = open(file);
     cache.set(x, entry);
+    cache.setOutput('k', { stdout: 'out', stderr: ['err'], code: 1 });
     expect(cache.save()).toBeUndefined();
-    expect(ResultCache.open(file, 'tool-1').cache.get(x)).toEqual(entry);
+    const reopened = open(file);
+    expect(reopened.cache.get(x)).toEqual(entry);
+    expect(reopened.cache.getOutput('k')).toEqual({ stdout: 'out', stderr: ['err'], code: 1 });
+    expect([...notes, ...reopened.notes]).toEqual([]);
+  });
+
+  it('keeps the last sixteen outputs', () => {
+    const file = path.join(dir, 'outputs');
+    const { cache } = open(file);
+    for (let i = 0; i < 20; i++) cache.setOutput(`k${i}`, { stdout: String(i), stderr: [], code: 0 });
+    cache.save();
+    const reopened = open(file).cache;
+    expect(reopened.getOutput('k3')).toBeUndefined();
+    expect(reopened.getOutput('k4')?.stdout).toBe('4');
+    expect(reopened.getOutput('k19')?.stdout).toBe('19');
   });
 
   it('starts empty, silently, for another tool', () => {
     const file = path.join(dir, 'other-tool');
-    const { cache } = ResultCache.open(file, 'tool-1');
+    const { cache } = open(file);
     cache.set(x, entry);
     cache.save();
-    const reopened = ResultCache.open(file, 'tool-2');
-    expect(reopened.note).toBeUndefined();
+    const reopened = open(file, 'tool-2');
     expect(reopened.cache.get(x)).toBeUndefined();
+    expect(reopened.notes).toEqual([]);
   });
 
   it('does not write when nothing changed', () => {
     const file = path.join(dir, 'untouched');
-    const { cache } = ResultCache.open(file, 'tool-1');
-    cache.save();
+    open(file).cache.save();
     expect(() => readFileSync(file)).toThrow();
   });
 
-  it('starts empty with a note when the body was edited', () => {
+  it('starts empty with a note when a section was edited, and rewrites the file', () => {
     const file = path.join(dir, 'edited');
-    const { cache } = ResultCache.open(file, 'tool-1');
+    const { cache } = open(file);
     cache.set(x, entry);
+    cache.setOutput('k', { stdout: 'out', stderr: [], code: 0 });
     cache.save();
     writeFileSync(file, readFileSync(file, 'utf8').replace('"hash":"h"', '"hash":"H"'));
-    const reopened = ResultCache.open(file, 'tool-1');
-    expect(reopened.note).toMatch(/checksum does not match/);
+    const reopened = open(file);
+    expect(reopened.cache.getOutput('k')?.stdout, 'the outputs section is intact').toBe('out');
     expect(reopened.cache.get(x)).toBeUndefined();
+    expect(reopened.notes).toEqual([expect.stringMatching(/checksum does not match/)]);
+    expect(reopened.cache.getOutput('k'), 'a damaged file is dropped as a whole').toBeUndefined();
+    expect(reopened.cache.save()).toBeUndefined();
+    const again = open(file);
+    expect(again.cache.get(x)).toBeUndefined();
+    expect(again.notes).toEqual([]);
   });
 });
 
@@ -127,12 +153,12 @@ it('drops the entries of files that are gone when it saves', () => {
   const file = path.join(dir, 'pruned');
   const gone = path.join(dir, 'gone.py');
   writeFileSync(gone, '');
-  const { cache } = ResultCache.open(file, 'tool-1');
+  const { cache } = open(file);
   cache.set(x, entry);
   cache.set(gone, { ...entry, header: { ...entry.header, path: gone } });
   rmSync(gone);
   cache.save();
-  const reopened = ResultCache.open(file, 'tool-1').cache;
+  const reopened = open(file).cache;
   expect(reopened.get(gone)).toBeUndefined();
   expect(reopened.get(x)).toEqual(entry);
 });
