@@ -57,9 +57,12 @@ function readIntoSharedBuffer(path: string): Uint8Array {
         shared.copy(bigger, 0, 0, length);
         shared = bigger;
       }
-      const n = readSync(fd, shared, length, shared.length - length, null);
-      if (n === 0) return shared.subarray(0, length);
+      const room = shared.length - length;
+      const n = readSync(fd, shared, length, room, null);
       length += n;
+      // A read of a regular file that returns less than asked for has reached its end, which
+      // saves the second read that would return nothing; a file that fills the buffer is read on.
+      if (n === 0 || n < room) return shared.subarray(0, length);
     }
   } finally {
     closeSync(fd);
