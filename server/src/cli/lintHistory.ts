@@ -63,8 +63,11 @@ interface ReadJob {
 }
 
 export async function lintHistory(run: HistoryLint): Promise<LintRound> {
-  const reads = run.jobs.map((job, j) => readJob(job, new Set(run.reported[j]), run.cache, run.keys[j]!));
-  const misses = run.reported.map((files, j) => files.filter((f) => reads[j]!.byPath.get(f)?.cachedLint === undefined));
+  const readAll = (): ReadJob[] => run.jobs.map((job, j) => readJob(job, new Set(run.reported[j]), run.cache, run.keys[j]!));
+  // Without a cache every reported file is linted, so the workers can start before the files
+  // are read; with one, the files are hashed first to know which results it holds.
+  let reads = run.cache ? readAll() : undefined;
+  const misses = reads ? run.reported.map((files, j) => files.filter((f) => reads![j]!.byPath.get(f)?.cachedLint === undefined)) : run.reported;
   const threads = threadCount(run.threads, misses.reduce((n, files) => n + files.length, 0));
   const chunks = chunksOf(misses, threads);
   let sql: SqlParser | undefined;
@@ -75,19 +78,21 @@ export async function lintHistory(run: HistoryLint): Promise<LintRound> {
     chunks,
     lintHere: (chunk) => new LocalLinter(run.jobs, sql!).lint(chunk),
     meanwhile: async () => {
-      // While the workers start and take chunks, the main thread builds the graphs, which
-      // only it needs.
+      // While the workers start and take chunks, the main thread reads the files and builds
+      // the graphs, which only it needs.
+      reads ??= readAll();
       for (const read of reads) buildProject(read, run.cache);
       sql = await run.sql;
     },
   });
+  if (!reads) throw new Error('the files of the lint were never read');
   const linted = new Map<string, LocalFileLint>();
   for (const chunkResult of results) for (const r of chunkResult) linted.set(r.file, r);
 
   const findings: Finding[] = [];
   const ruleErrors: ReportedRuleError[] = [];
   run.jobs.forEach((job, j) => {
-    const read = reads[j]!;
+    const read = reads![j]!;
     const options = {
       ...phaseOptions(job, sql!),
       onRuleError: (e: { rule: RuleId; file: string; error: unknown }) =>
