@@ -47,6 +47,8 @@ export interface CachedLint {
   problems: Problem[];
   /** The full parser's header, kept only when it differs from the scanner's beyond `problems`. */
   parsedHeader?: RevisionHeader;
+  /** Whether the text has an `alembic-pilot` comment: without one, it is not needed again. */
+  hasDirectives: boolean;
 }
 
 export interface CachedFile {

@@ -1,11 +1,11 @@
 import { parseRevisionFile } from '../core/parse';
 import { lazyRevisionFile } from '../core/parse/lazyRevisionFile';
 import { RevisionProject } from '../core/project/revisionProject';
-import { readBytes } from '../core/project/source';
+import { readBytes, readSource } from '../core/project/source';
 import type { RevisionHeader } from '../core/revisionHeader';
 import { compareFindings, finishLint, type RuleOutcome } from '../core/rules/phases';
 import { RULES } from '../core/rules/registry';
-import { readSuppressionComments } from '../core/rules/suppressions';
+import { NO_DIRECTIVES, readSuppressionComments } from '../core/rules/suppressions';
 import type { Finding, RuleId, SqlParser } from '../core/rules/types';
 import { decodePythonSource } from '../core/scan/decode';
 import { scanRevisionHeader } from '../core/scan/headerScanner';
@@ -45,7 +45,7 @@ export interface HistoryLint {
 interface ReadFile {
   path: string;
   hash: string | undefined;
-  /** The decoded text, kept for the files to report on. */
+  /** The decoded text, kept for the files to report on (unless the cache makes it unneeded). */
   text: string | undefined;
   reported: boolean;
   /** The scanned header: from the cache, or scanned by `buildProject`. */
@@ -102,19 +102,21 @@ export async function lintHistory(run: HistoryLint): Promise<LintRound> {
     for (const path of run.reported[j]!) {
       const file = read.byPath.get(path);
       if (!file || !read.project) continue;
-      const text = file.text ?? '';
       let local: LocalFileLint | CachedLint | undefined = file.cachedLint ?? linted.get(path);
       // A file that changed between the main thread's read and the worker's is linted again
       // from the main thread's text, so that both steps see the same bytes.
-      if (local === undefined || ('hash' in local && local.hash !== file.hash)) local = lintTextLocally(job, path, text, file.hash, sql!);
+      if (local === undefined || ('hash' in local && local.hash !== file.hash)) local = lintTextLocally(job, path, file.text ?? '', file.hash, sql!);
       if (!file.cachedLint && file.hash !== undefined && run.cache) {
         const cached = run.cache.get(path);
         if (cached?.hash === file.hash) run.cache.set(path, { ...cached, lint: toCached(local, run.keys[j]!) });
       }
       const header = local.parsedHeader ?? { ...file.header!, problems: local.problems };
-      const lazy = lazyRevisionFile(header, text, (t) => parseRevisionFile(path, t));
+      // A file the cache had, without suppression comments, was not decoded: its text is read
+      // again only if a graph rule asks for it (to quote a literal in a fix, say).
+      const lazy = lazyRevisionFile(header, file.text ?? (() => readSource(path).text), (t) => parseRevisionFile(path, t));
       const known = knownOutcomes(local, options.settings);
-      for (const f of finishLint(lazy, known, job.env, read.project, options, { comments: readSuppressionComments(text) })) jobFindings.push(f);
+      const comments = local.hasDirectives ? readSuppressionComments(lazy.text) : NO_DIRECTIVES;
+      for (const f of finishLint(lazy, known, job.env, read.project, options, { comments })) jobFindings.push(f);
     }
     for (const f of jobFindings.sort(compareFindings)) findings.push(f);
   });
@@ -128,6 +130,7 @@ function toCached(local: LocalFileLint | CachedLint, key: string): CachedLint {
     findings: local.findings,
     problems: local.problems,
     ...(local.parsedHeader ? { parsedHeader: local.parsedHeader } : {}),
+    hasDirectives: local.hasDirectives,
   };
 }
 
@@ -159,7 +162,10 @@ function readJob(job: LintJobSpec, reported: ReadonlySet<string>, cache: ResultC
     } else {
       const cached = cache?.get(path);
       const hit = cached?.hash === read.hash ? cached : undefined;
-      const needsText = reported.has(path) || hit === undefined;
+      const cachedLint = hit?.lint?.key === key ? hit.lint : undefined;
+      // The text is needed to scan a header the cache lacks, to lint a file, and to read the
+      // suppression comments of a file that has some.
+      const needsText = hit === undefined || (reported.has(path) && (cachedLint === undefined || cachedLint.hasDirectives));
       const decoded = needsText ? decodePythonSource(read.bytes) : undefined;
       file = {
         path,
@@ -168,7 +174,7 @@ function readJob(job: LintJobSpec, reported: ReadonlySet<string>, cache: ResultC
         reported: reported.has(path),
         header: hit?.header,
         error: hit ? hit.decodeError : decoded?.error,
-        cachedLint: hit?.lint?.key === key ? hit.lint : undefined,
+        cachedLint,
       };
     }
     files.push(file);

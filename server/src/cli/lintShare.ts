@@ -7,6 +7,7 @@ import type { RevisionHeader } from '../core/revisionHeader';
 import { localOutcomes, runRules, type PhaseOptions } from '../core/rules/phases';
 import type { Finding, LintTargets, RuleId, SqlParser } from '../core/rules/types';
 import { decodePythonSource } from '../core/scan/decode';
+import { hasDirectives } from '../core/rules/suppressions';
 import { scanRevisionHeader } from '../core/scan/headerScanner';
 import type { Problem } from '../core/types';
 import { loadSqlParser } from '../core/sql';
@@ -61,6 +62,8 @@ export interface LocalFileLint {
   problems: Problem[];
   /** The full parser's header when it differs from the scanner's beyond `problems`. */
   parsedHeader?: RevisionHeader;
+  /** Whether the text has an `alembic-pilot` comment (a suppression, say), see suppressions.ts. */
+  hasDirectives: boolean;
 }
 
 export function phaseOptions(job: LintJobSpec, sql: SqlParser): PhaseOptions {
@@ -91,6 +94,7 @@ export function lintTextLocally(job: LintJobSpec, path: string, text: string, ha
     findings: local.flatMap((o) => o.findings),
     problems: parsed.problems,
     ...(agrees ? {} : { parsedHeader: parsed }),
+    hasDirectives: hasDirectives(file.text),
   };
 }
 

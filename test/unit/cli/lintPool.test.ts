@@ -57,7 +57,7 @@ function takenMarker(name: string): string {
 const ECHO = `
 const at = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
 const files = chunk.files.map((file) => ({
-  file, hash: 'h', dependent: [], problems: [],
+  file, hash: 'h', dependent: [], problems: [], hasDirectives: false,
   findings: [{ rule: 'missing-downgrade', severity: 'warning', message: 'worker of ' + workerData.jobs[chunk.job].env.section, file, range: at }],
 }));
 parentPort.postMessage({ type: 'result', chunk: i, files });`;
@@ -79,6 +79,7 @@ function echo(jobs: readonly LintJobSpec[], waitFor?: string): (chunk: Chunk) =>
       hash: 'h',
       dependent: [],
       problems: [],
+      hasDirectives: false,
       findings: [{ rule: 'missing-downgrade', severity: 'warning', message: `main of ${jobs[chunk.job]!.env.section}`, file, range: at }],
     }));
   };
