@@ -156,6 +156,20 @@ describe('lint --cache gives what a lint without it gives', () => {
   });
 });
 
+describe('lint --cache --fix', () => {
+  it('applies the fixes the cached findings carry, as a lint without the cache does', async () => {
+    const other = mkdtempSync(path.join(work, 'fix-'));
+    cpSync(history, other, { recursive: true });
+    await lint(dir, '--cache', '.');
+    const cached = await lint(dir, '--cache', '--fix', '.');
+    const plain = await lint(other, '--fix', '.');
+    expect(cached.stderr).toMatch(/^fixed /m);
+    expect(report(cached)).toEqual(report(plain));
+    expect(cached.stderr).toBe(plain.stderr);
+    for (const f of readdirSync(versions(dir))) expect(readFileSync(path.join(versions(dir), f), 'utf8'), f).toBe(readFileSync(path.join(versions(other), f), 'utf8'));
+  });
+});
+
 describe('a cached result is used only while its whole key matches', () => {
   let cacheFile: string;
   let file: string;
