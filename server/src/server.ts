@@ -31,7 +31,11 @@ import { GraphChangedNotification, GraphRequest } from './protocol';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-const model = new WorkspaceModel([], (message) => connection.console.warn(message));
+const model = new WorkspaceModel(
+  [],
+  (message) => connection.console.warn(message),
+  (message) => connection.console.info(message),
+);
 let client: ClientSupport | undefined;
 
 connection.onInitialize((params) => {

@@ -83,10 +83,14 @@ export class WorkspaceModel {
   private generation = 0;
   private indexing: Promise<void> = Promise.resolve();
 
-  /** `log` receives problems worth an output-channel line: bad lint settings, a rule that threw. */
+  /**
+   * `log` receives problems worth an output-channel line: bad lint settings, a rule that threw;
+   * `info` what is worth knowing when things go well, such as how long reading the files took.
+   */
   constructor(
     private roots: string[],
     private readonly log: (message: string) => void = () => {},
+    private readonly info: (message: string) => void = () => {},
   ) {}
 
   setRoots(roots: string[]): void {
@@ -114,7 +118,9 @@ export class WorkspaceModel {
     };
     for (const state of this.envs) {
       const files = state.env.scriptLocation ? listRevisionFiles(state.env) : [];
+      const started = performance.now();
       if (!(await state.project.loadGradually(files, current, SLICE_MS))) return;
+      this.info(`Alembic Pilot read ${files.length} revision files of ${state.env.configFile} in ${Math.round(performance.now() - started)} ms.`);
       // Buffers opened while the files were read are newer than the disk.
       for (const [file, text] of this.openTexts) if (state.project.entry(file)) state.project.updateFile(file, text);
       state.indexed = true;
