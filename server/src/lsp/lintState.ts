@@ -9,7 +9,7 @@ import { byRule, finishLint, localOutcomes, rerunDependent, runRules, type RuleO
 import { RULES } from '../core/rules/registry';
 import { fullParse, type LintOptions } from '../core/rules/runner';
 import { readSuppressionComments, type SuppressionCommentsRead } from '../core/rules/suppressions';
-import type { Finding, Rule, RuleId } from '../core/rules/types';
+import type { Finding, RuleId } from '../core/rules/types';
 import type { Range } from '../core/types';
 import type { ScriptDirectory } from '../core/graph/scriptDirectory';
 
@@ -34,6 +34,8 @@ interface FileRecord {
   header: RevisionHeader;
   comments: SuppressionCommentsRead;
   findings: Finding[];
+  /** The file the graph rules see, made from `header` once. */
+  lazy?: RevisionFile;
 }
 
 export interface LintBudget {
@@ -51,8 +53,10 @@ export class LintState {
   private readonly stale = new Set<string>();
   /** Whether every file must be looked at again: after `invalidateAll`, before the first lint. */
   private everything = true;
-  /** The graph rules must run again on every file with a record. */
-  private graphStale = true;
+  /** The graph changed since the last lint: every record joins `graphQueue`. */
+  private graphDirty = true;
+  /** Records whose graph rules have not run on the current graph yet. */
+  private readonly graphQueue = new Set<string>();
   private problemsKey: string | undefined;
   /** The graph `problemsKey` was computed for; a graph kept between edits keeps its problems. */
   private keyedScript: ScriptDirectory | undefined;
@@ -69,26 +73,37 @@ export class LintState {
    */
   fileChanged(file: string, before: FileEntry | undefined, after: FileEntry | undefined): boolean {
     const graphChanged = graphSignature(before) !== graphSignature(after);
-    if (graphChanged) this.graphStale = true;
+    if (graphChanged) this.graphDirty = true;
     this.stale.add(file);
     return graphChanged;
   }
 
   /** Whether any file's findings may be out of date. */
   get pending(): boolean {
-    return this.everything || this.graphStale || this.stale.size > 0;
+    return this.everything || this.graphDirty || this.graphQueue.size > 0 || this.stale.size > 0;
+  }
+
+  /**
+   * Whether a budgeted `lint` has more to do: graph rules to run again, or, when the rest of
+   * the history may be linted (`background`), files to lint.
+   */
+  hasWork(background: boolean): boolean {
+    return this.everything || this.graphDirty || this.graphQueue.size > 0 || (background && this.stale.size > 0);
   }
 
   /**
    * Lints what is out of date, most urgent first, and returns every file whose findings were
-   * recomputed or dropped. Without a budget everything is done now.
+   * recomputed or dropped. With a budget, the urgent files are linted, and their graph rules
+   * run, whatever the deadline; the graph rules of the other files and the first lint of the
+   * rest of the history go on until the deadline, and the next call takes up from there.
+   * Without a budget everything is done now.
    */
   lint(env: AlembicEnvironment, project: RevisionProject, options: LintOptions, budget?: LintBudget): Set<string> {
     const changed = new Set<string>();
     if (!this.pending) return changed;
     if (this.everything) {
       this.everything = false;
-      this.graphStale = true;
+      this.graphDirty = true;
       for (const e of project.entries()) this.stale.add(e.header.path);
       for (const file of this.records.keys()) {
         if (project.entry(file)) continue;
@@ -102,11 +117,17 @@ export class LintState {
       const key = graphProblemsKey(project);
       if (key !== this.problemsKey) {
         this.problemsKey = key;
-        this.graphStale = true;
+        this.graphDirty = true;
       }
     }
+    if (this.graphDirty) {
+      this.graphDirty = false;
+      for (const file of this.records.keys()) this.graphQueue.add(file);
+    }
+    const rules = new Map((options.rules ?? RULES).map((r) => [r.id, r]));
     const firstStep = (file: string): void => {
       this.stale.delete(file);
+      this.graphQueue.delete(file);
       const entry = project.entry(file);
       if (!entry) {
         if (this.records.delete(file)) changed.add(file);
@@ -119,28 +140,33 @@ export class LintState {
       this.records.set(file, { local: byRule(localOutcomes(outcomes)), dependent: outcomes.filter((o) => o.dependent), header: headerOf(parsed), comments, findings });
       changed.add(file);
     };
+    const graphStep = (file: string): void => {
+      this.graphQueue.delete(file);
+      const record = this.records.get(file);
+      if (!record) return;
+      const lintee = this.fileOf(project, file, record);
+      const dependent = record.dependent.map((o) => rerunDependent(rules.get(o.rule)!, lintee, env, project, options));
+      // The findings are those of the local outcomes, which are kept, and of the dependent
+      // ones: when these came out as before, so does everything after them.
+      if (sameOutcomes(dependent, record.dependent)) return;
+      record.dependent = dependent;
+      const known = new Map(record.local);
+      for (const o of dependent) known.set(o.rule, o);
+      const findings = finishLint(lintee, known, env, project, options, { comments: record.comments });
+      if (!sameFindings(findings, record.findings)) changed.add(file);
+      // Kept even when they show the same, so that code actions offer the current fixes.
+      record.findings = findings;
+    };
+    const late = (): boolean => budget !== undefined && performance.now() >= budget.deadline;
     for (const file of [...this.stale]) if (!budget || budget.urgent(file)) firstStep(file);
-    if (this.graphStale) {
-      this.graphStale = false;
-      for (const [file, record] of this.records) {
-        if (this.stale.has(file) || changed.has(file)) continue;
-        const lintee = this.fileOf(project, file, record);
-        const dependent = record.dependent.map((o) => rerunDependent(ruleOf(o.rule, options), lintee, env, project, options));
-        // The findings are those of the local outcomes, which are kept, and of the dependent
-        // ones: when these came out as before, so does everything after them.
-        if (sameOutcomes(dependent, record.dependent)) continue;
-        record.dependent = dependent;
-        const known = new Map(record.local);
-        for (const o of dependent) known.set(o.rule, o);
-        const findings = finishLint(lintee, known, env, project, options, { comments: record.comments });
-        if (!sameFindings(findings, record.findings)) changed.add(file);
-        // Kept even when they show the same, so that code actions offer the current fixes.
-        record.findings = findings;
-      }
+    for (const file of [...this.graphQueue]) if (!budget || budget.urgent(file)) graphStep(file);
+    for (const file of [...this.graphQueue]) {
+      if (late()) return changed;
+      graphStep(file);
     }
     if (budget && !budget.background) return changed;
     for (const file of [...this.stale]) {
-      if (budget && performance.now() >= budget.deadline) break;
+      if (late()) break;
       firstStep(file);
     }
     return changed;
@@ -153,23 +179,14 @@ export class LintState {
   private fileOf(project: RevisionProject, file: string, record: FileRecord): RevisionFile {
     const header = project.entry(file)?.header;
     if (header && 'functions' in header && 'text' in header) return header as RevisionFile;
-    return lazyRevisionFile(record.header, () => readSource(file).text, (text) => parseRevisionFile(file, text));
+    record.lazy ??= lazyRevisionFile(record.header, () => readSource(file).text, (text) => parseRevisionFile(file, text));
+    return record.lazy;
   }
 
   /** The findings of the last lint of `file`; call `lint` first for fresh ones. */
   of(file: string): readonly Finding[] {
     return this.records.get(file)?.findings ?? [];
   }
-
-  /** Whether `file` has been linted since it last changed. */
-  isCurrent(file: string): boolean {
-    return !this.everything && !this.stale.has(file) && this.records.has(file);
-  }
-}
-
-/** The rule of an id, among the rules the lint runs. */
-function ruleOf(id: RuleId, options: LintOptions): Rule {
-  return (options.rules ?? RULES).find((r) => r.id === id)!;
 }
 
 /** Whether two runs of the same rules found exactly the same (fixes included) and failed alike. */

@@ -138,11 +138,12 @@ export class WorkspaceModel {
   }
 
   /**
-   * Whether `diagnostics(sliceMs)` has more to do: files of the history left to lint. Files are
-   * still being read while `ready()` is pending, and the history waits for the SQL parser.
+   * Whether `diagnostics(sliceMs)` has more to do: graph rules to run again after a header
+   * edit, or files of the history left to lint. Files are still being read while `ready()` is
+   * pending, and the history waits for the SQL parser.
    */
   get busy(): boolean {
-    return this.sqlSettled && this.envs.some((s) => s.indexed && s.lint.pending);
+    return this.envs.some((s) => s.indexed && s.lint.hasWork(this.sqlSettled));
   }
 
   /** The environments whose graph view is out of date, for `alembicPilot/graphChanged`. */
