@@ -22,7 +22,10 @@ import { pathOf } from './lsp/features/uris';
 import { applyEditorSettings } from './lsp/settings';
 import { loadSqlRules } from './lsp/sqlRules';
 import { WorkspaceModel } from './lsp/workspaceModel';
-import { GraphChangedNotification, GraphRequest } from './protocol';
+import { handleEnvironments, mergeHeadsOf } from './lsp/environmentsView';
+import { handlePlan, handleRevision } from './lsp/planView';
+import { handleScaffold } from './lsp/scaffoldView';
+import { EnvironmentsChangedNotification, EnvironmentsRequest, GraphChangedNotification, GraphRequest, PlanRequest, RevisionRequest, ScaffoldRequest } from './protocol';
 
 /**
  * The language server's wiring: LSP events in, model updates and diagnostics out. The model
@@ -122,6 +125,7 @@ connection.onDidChangeWatchedFiles((params) => {
   const configChanged = params.changes.some((c) => /(?:alembic\.ini|pyproject\.toml)$/.test(c.uri));
   if (configChanged) {
     discover();
+    void connection.sendNotification(EnvironmentsChangedNotification.method, {});
     void Promise.all([model.ready(), client?.configuration ? readSettings() : undefined]).then(pump);
     return;
   }
@@ -142,7 +146,25 @@ connection.onDidChangeWatchedFiles((params) => {
 
 // Requests are answered once the files are read: until then the graph is incomplete.
 connection.onRequest(GraphRequest.method, async (params: GraphRequest.Params | undefined) =>
-  (await whenReady('answering the graph request', () => ({ environments: model.graph(params?.configFile) }))) ?? { environments: [] },
+  (await whenReady('answering the graph request', () => ({
+    environments: model.graph(typeof params?.configFile === 'string' ? params.configFile : undefined, typeof params?.section === 'string' ? params.section : undefined, params ?? {}),
+  }))) ?? { environments: [] },
+);
+connection.onRequest(EnvironmentsRequest.method, async (params: unknown) => (await whenReady('listing the environments', () => handleEnvironments(model, params))) ?? { environments: [] });
+connection.onRequest(RevisionRequest.method, async (params: unknown) => (await whenReady('answering a revision request', () => handleRevision(model, params))) ?? null);
+connection.onRequest<PlanRequest.Result, void>(
+  PlanRequest.method,
+  async (params: unknown): Promise<PlanRequest.Result> =>
+    (await whenReady('planning a migration', () => handlePlan(model, params))) ?? { ok: false, error: 'Alembic Pilot failed while planning; see its output.' },
+);
+connection.onRequest<ScaffoldRequest.Result, void>(
+  ScaffoldRequest.method,
+  async (params: unknown): Promise<ScaffoldRequest.Result> =>
+    (await whenReady('rendering a new revision', () => handleScaffold(model, params, (configFile, section) => mergeHeadsOf(model, configFile, section)))) ?? {
+      ok: false,
+      fallback: true,
+      reason: 'Alembic Pilot failed while rendering the revision; see its output.',
+    },
 );
 
 connection.onHover(async (params) => (await whenReady('answering a hover', () => handleHover(model, params))) ?? null);

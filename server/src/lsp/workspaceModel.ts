@@ -11,7 +11,7 @@ import type { Finding, SqlParser } from '../core/rules/types';
 import { scanRevisionHeader } from '../core/scan/headerScanner';
 import type { GraphEnvironment } from '../protocol';
 import { toDiagnostic } from './diagnostics';
-import { graphEnvironment } from './graphView';
+import { graphEnvironment, type Page } from './graphView';
 import { LintState, type LintBudget } from './lintState';
 
 /**
@@ -45,6 +45,13 @@ const SLICE_MS = 8;
 /** Lets the messages that came in meanwhile be handled. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** An environment, the project of its revision files and its lint settings. */
+export interface EnvironmentProject {
+  env: AlembicEnvironment;
+  project: RevisionProject;
+  lint: LintConfig;
 }
 
 /** A revision file as the editor features see it: its parse and the environment it is in. */
@@ -95,6 +102,10 @@ export class WorkspaceModel {
 
   setRoots(roots: string[]): void {
     this.roots = roots;
+  }
+
+  workspaceRoots(): readonly string[] {
+    return this.roots;
   }
 
   /**
@@ -302,9 +313,15 @@ export class WorkspaceModel {
     return undefined;
   }
 
-  graph(configFile?: string): GraphEnvironment[] {
+  /** The environments with their projects: all, those of one config file, or one section of it. */
+  projects(configFile?: string, section?: string): EnvironmentProject[] {
     return this.envs
       .filter((s) => configFile === undefined || path.resolve(configFile) === s.env.configFile)
-      .map((s) => graphEnvironment(s.env, s.project));
+      .filter((s) => section === undefined || s.env.section === section)
+      .map((s) => ({ env: s.env, project: s.project, lint: s.config }));
+  }
+
+  graph(configFile?: string, section?: string, page: Page = {}): GraphEnvironment[] {
+    return this.projects(configFile, section).map((s) => graphEnvironment(s.env, s.project, page));
   }
 }
