@@ -171,7 +171,7 @@ function section(results, loadAverage) {
   ]);
   return `## Language server: start-up and header edits on large histories
 
-Run on ${date} with \`npm run bench\` (its third part, \`node bench/lsp-startup.mjs\`), ${os.availableParallelism()} cores, Node ${process.version}.
+Run on ${date} with \`npm run bench\` (its fourth part, \`node bench/lsp-startup.mjs\`), ${os.availableParallelism()} cores, Node ${process.version}.
 Load average when the run started: ${loadAverage.toFixed(2)}.
 The real \`dist/server.js\` over stdio on the generated histories of \`bench/history.mjs\`. Times are from the
 \`initialized\` notification of a fresh server, which is followed at once by \`didOpen\` of a revision file in the
