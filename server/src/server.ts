@@ -57,8 +57,9 @@ connection.onInitialize((params) => {
 });
 
 connection.onInitialized(() => {
-  // Clients that cannot register watchers (or watch on their own, as our VS Code client does)
-  // still send file events if they can; asking those that cannot would only fail.
+  // The server is the only one to ask for file events (our VS Code client registers no watchers
+  // of its own, so every change arrives once). Clients that cannot register watchers may still
+  // send events; asking those would only fail.
   if (client?.watchFiles) {
     connection.client
       .register(DidChangeWatchedFilesNotification.type, {
