@@ -12,6 +12,7 @@ import { chunksOf, lintInParallel, threadCount } from './lintPool';
 import { ChunkLinter, loadSqlParserForLint, type LintJobSpec, type ReportedRuleError } from './lintShare';
 import { ChangedFiles } from './lintSince';
 import { resolveLintJobs, type LintJob } from './lintTargets';
+import { acceptExisting } from './acceptExisting';
 import pkg from '../../../package.json';
 
 /**
@@ -26,6 +27,8 @@ export interface LintCommandOptions {
   config?: string;
   since?: string;
   fix: boolean;
+  /** `--accept-existing`: record each environment's heads as lock-rules-start-after before linting. */
+  acceptExisting?: boolean;
   /**
    * Threads to lint on (`--jobs`): 1 lints on the main thread, more start worker threads.
    * Undefined uses every core once there are enough files to pay for the workers.
@@ -103,6 +106,7 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   if (opts.targets.length === 0) throw new UsageError('lint needs at least one argument: an alembic.ini, a pyproject.toml, a folder or revision files.');
   const jobs = resolveLintJobs(opts.targets, io.cwd);
   if (opts.since !== undefined) narrowToChanged(jobs, opts.since);
+  if (opts.acceptExisting) acceptExisting(jobs.map((j) => j.env), io);
   const fromFlag = opts.config === undefined ? { overrides: {}, problems: [] } : readOverrides(path.resolve(io.cwd, opts.config));
   const prepared = jobs.map((job): PreparedJob => ({ job, settings: lintSettings(job.env, fromFlag.overrides) }));
   const toLint = filesToLint(prepared);

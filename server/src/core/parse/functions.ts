@@ -1,5 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { trimmedEnd } from './assignments';
+import { dialectGuardsOf, type DialectScope } from './dialectGuards';
 import { type ModuleScope, walkFunctionBody } from './opCalls';
 import type { Source } from './pyValues';
 import type { StatementReuse } from './statementCache';
@@ -21,7 +22,7 @@ export function migrationFunctionKind(
  * Builds the {@link MigrationFunction} for a `FunctionDefinition` node, or undefined if it is
  * not one. `reuse` carries the previous parse's statements (see StatementReuse).
  */
-export function migrationFunction(src: Source, scope: ModuleScope, fn: SyntaxNode, reuse?: StatementReuse): MigrationFunction | undefined {
+export function migrationFunction(src: Source, scope: ModuleScope & { dialects: DialectScope }, fn: SyntaxNode, reuse?: StatementReuse): MigrationFunction | undefined {
   const nameNode = fn.getChild('VariableName');
   const body = fn.getChild('Body');
   if (!nameNode || !body) return undefined;
@@ -45,6 +46,9 @@ export function migrationFunction(src: Source, scope: ModuleScope, fn: SyntaxNod
     raisesNotImplemented: raisesNotImplemented(src.text, firstStatements(body)),
     opCalls,
     sql,
+    // Guards are read from the whole function at every parse (never from the statement
+    // cache): they are few and cheap, and a keystroke in one `if` changes what the code after it runs under.
+    dialectGuards: dialectGuardsOf(src, scope.dialects, fn, body),
   };
 }
 

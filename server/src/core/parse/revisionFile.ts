@@ -1,5 +1,6 @@
 import type { ChangedRange, Tree } from '@lezer/common';
 import type { Problem } from '../types';
+import { dialectScope } from './dialectGuards';
 import { migrationFunction } from './functions';
 import { readModule } from './moduleLevel';
 import { shiftStatementResult } from './opCalls';
@@ -111,7 +112,7 @@ function extract(path: string, text: string, tree: Tree, statements: Statements 
   const lines = new LineIndex(text);
   const src: Source = { text, lines };
   const facts = readModule(src, tree);
-  const scope = { opNames: facts.opNames, bindings: facts.bindings };
+  const scope = { opNames: facts.opNames, bindings: facts.bindings, dialects: dialectScope(src, facts.functionNodes, facts.bindings) };
   const reuse =
     statements && new StatementReuse(statements.previous, statements.next, statements.edits, lines, facts.opNames, shiftStatementResult);
 

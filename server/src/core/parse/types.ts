@@ -1,3 +1,4 @@
+import type { DialectCondition } from '../dialect/condition';
 import type { RevisionHeader } from '../revisionHeader';
 import type { Position, Range } from '../types';
 
@@ -37,6 +38,18 @@ export interface MigrationFunction {
   opCalls: OpCall[];
   /** SQL passed to `op.execute` and to a connection's `execute`, in source order. */
   sql: SqlString[];
+  /**
+   * Code that runs only on some dialects because an `if` tests the dialect (see
+   * parse/dialectGuards.ts), outermost first. Ask `dialectAt` (core/dialect) rather than
+   * reading these: a region's condition already includes those of the regions around it.
+   */
+  dialectGuards: DialectGuard[];
+}
+
+/** A region of a function body and the dialect condition under which it runs. */
+export interface DialectGuard {
+  range: Range;
+  condition: DialectCondition;
 }
 
 export interface OpCall {
