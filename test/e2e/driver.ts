@@ -202,8 +202,15 @@ export class Driver {
     await this.page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 10_000 });
   }
 
-  /** The rows of the Problems panel, as text. */
-  async problems(): Promise<string[]> {
+  /**
+   * The rows of the Problems panel, as text. The panel lists only the rows that fit on screen,
+   * so with `filter` the panel's own filter box narrows it first (a rule id, a file name).
+   */
+  async problems(filter?: string): Promise<string[]> {
+    if (filter !== undefined) {
+      const box = this.page.locator('.part.panel .viewpane-filter input, .part.panel .viewpane-filter textarea').first();
+      if ((await box.inputValue()) !== filter) await box.fill(filter);
+    }
     const rows = this.page.locator('.markers-panel .monaco-list-row');
     const out: string[] = [];
     for (let i = 0; i < (await rows.count()); i++) out.push((await rows.nth(i).innerText()).replace(/\s+/g, ' ').trim());
