@@ -37,6 +37,8 @@ export interface ClientOptions {
   capabilities?: ClientCapabilities;
   /** The `alembicPilot` section per scope URI; undefined means the client has no configuration support. */
   settings?: (scopeUri: string | undefined) => unknown;
+  /** The project folder to copy as the workspace; migrations-sample by default. */
+  source?: string;
 }
 
 export class TestClient {
@@ -50,7 +52,7 @@ export class TestClient {
 
   constructor(private readonly options: ClientOptions = {}) {
     this.work = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-lsp-'));
-    cpSync(path.join(repo, 'migrations-sample'), this.work, { recursive: true });
+    cpSync(this.options.source ?? path.join(repo, 'migrations-sample'), this.work, { recursive: true });
     this.server = spawn(process.execPath, [path.join(repo, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.conn = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));
     this.conn.onNotification(PublishDiagnosticsNotification.method, (p: PublishDiagnosticsParams) => {
