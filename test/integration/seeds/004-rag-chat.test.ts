@@ -39,7 +39,7 @@ describe('004-rag-chat through the CLI', () => {
     const ours = await cli(['graph', 'backend'], { cwd: seed.root });
     expect(ours.code).toBe(0);
     expect(ours.stdout).toBe(`001 -> ${HEAD} (head), add user timezone\n<base> -> 001, initial schema\n`);
-    const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
     delete env['DATABASE_URL'];
     const theirs = await run(python, ['-m', 'alembic', 'history'], { cwd: backend(), env, timeoutMs: 120_000 });
     expect(theirs.code, theirs.stderr).toBe(0);
@@ -98,7 +98,7 @@ describe('004-rag-chat through the runner', () => {
   });
 
   it('migrate.py, the team’s wrapper, resets and upgrades outside the editor with the same .env', async () => {
-    const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
     delete env['DATABASE_URL'];
     const reset = await run(python, ['migrate.py', 'reset'], { cwd: backend(), env, timeoutMs: 120_000 });
     expect(reset.code, reset.stderr).toBe(0);
@@ -121,7 +121,7 @@ describe('004-rag-chat New Revision', () => {
       expect(path.basename(result.file)).toMatch(new RegExp(`^\\d{8}_\\d{4}-${result.revId}_add_message_feedback\\.py$`));
       expect(result.downRevisions).toEqual([HEAD]);
       await session.create(result, configFile);
-      const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
+      const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
       delete env['DATABASE_URL'];
       const heads = await run(python, ['-m', 'alembic', 'heads'], { cwd: inWorkspace(session, 'backend'), env, timeoutMs: 120_000 });
       expect(heads.code, heads.stderr).toBe(0);
