@@ -78,9 +78,14 @@ describe('003-orchestrator named databases', () => {
     const state = await runner.run({ env, command: venvCommand(python), database: staging, operation: { kind: 'current' } });
     expect(state.ok, state.message).toBe(true);
     expect(state.current).toEqual([]);
-    const status = (url: string): ReturnType<typeof cli> => cli(['status', '--json', '--url', url, '.'], { cwd: backend(), env: devShell() });
+    // From the repository root, as CI runs it: `alembic current` still runs in backend/, where
+    // the relative script_location and sqlite:/// paths of this project point.
+    const status = (url: string, extra: string[] = []): ReturnType<typeof cli> => cli(['status', '--json', '--url', url, ...extra, 'backend'], { cwd: seed.root, env: devShell() });
     expect(JSON.parse((await status(dev.url)).stdout)).toMatchObject({ current: ['003'], upToDate: true });
     expect(JSON.parse((await status(staging.url)).stdout)).toMatchObject({ current: [], pending: ['001', '002', '003'], upToDate: false });
+    const elsewhere = await status(dev.url, ['--cwd', '.']);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/alembic current failed: Path doesn't exist: migrations\./);
   });
 
   it('prod (PostgreSQL) makes the round trip through the runner', async () => {
