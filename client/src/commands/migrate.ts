@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ResolvedDatabase } from '../../../server/src/db';
 import type { EnvironmentInfo } from '../../../server/src/protocol';
 import type { Ctx } from '../ctx';
-import { confirmText, needsConfirmation, needsTypedName, stampText, type ConfirmText } from '../run/confirmText';
+import { confirmText, nameToType, needsConfirmation, needsTypedName, stampText, type ConfirmText } from '../run/confirmText';
 import { shortId } from '../tree/model';
 import { environmentArg, revisionArg } from './args';
 
@@ -43,7 +43,7 @@ async function confirm(text: ConfirmText, db: ResolvedDatabase, typeName = db.pr
   const choice = await vscode.window.showWarningMessage(text.title, { modal: true, detail: text.detail }, text.button);
   if (choice !== text.button) return false;
   if (!typeName) return true;
-  const name = db.name ?? db.display;
+  const name = nameToType(db);
   const typed = await vscode.window.showInputBox({
     title: db.production ? `${name} is a production database` : `This reverts every revision of ${name}`,
     prompt: `Type ${name} to ${text.button.toLowerCase()} it`,

@@ -1,3 +1,5 @@
+import { parseSqlalchemyUrl } from '../../../server/src/core/config/sqlalchemyUrl';
+
 /**
  * The words of the confirmations before a run, without `vscode`, so they are unit-tested: the
  * plan in the order Alembic runs it, and what a downgrade may cost.
@@ -41,6 +43,19 @@ export function needsConfirmation(input: ConfirmInput): boolean {
  */
 export function needsTypedName(input: Pick<ConfirmInput, 'direction' | 'production' | 'revertsEverything'>): boolean {
   return input.production || (input.direction === 'downgrade' && input.revertsEverything === true);
+}
+
+/**
+ * What the user types to confirm: the database's name in the settings, else the database part of
+ * its URL (`ragchat` of `postgresql://.../ragchat`), which people know, rather than the whole URL.
+ */
+export function nameToType(db: { name?: string; url: string; display: string }): string {
+  if (db.name !== undefined) return db.name;
+  try {
+    return parseSqlalchemyUrl(db.url).database ?? db.display;
+  } catch {
+    return db.display;
+  }
 }
 
 export function confirmText(input: ConfirmInput): ConfirmText {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confirmText, needsConfirmation, needsTypedName, stampText, type ConfirmInput } from '../../../client/src/run/confirmText';
+import { confirmText, nameToType, needsConfirmation, needsTypedName, stampText, type ConfirmInput } from '../../../client/src/run/confirmText';
 
 /** The confirmation before a run lists the plan in order and says what a downgrade may cost. */
 
@@ -48,6 +48,13 @@ describe('confirmations', () => {
     expect(needsTypedName({ ...upgrade, revertsEverything: true })).toBe(false);
     expect(confirmText(reset).detail).toContain('Every revision is reverted: dev is left with no applied revision.');
     expect(confirmText(downgrade).detail).not.toContain('Every revision');
+  });
+
+  it('has the user type the database’s name: its name in the settings, else the database of its URL', () => {
+    expect(nameToType({ name: 'prod', url: 'postgresql://u@h/orchestrator_prod', display: 'postgresql://u@h/orchestrator_prod' })).toBe('prod');
+    expect(nameToType({ url: 'postgresql+asyncpg://u:secret@h:5432/ragchat', display: 'postgresql+asyncpg://u:***@h:5432/ragchat' })).toBe('ragchat');
+    expect(nameToType({ url: 'sqlite:///./history.db', display: 'sqlite:///./history.db' })).toBe('./history.db');
+    expect(nameToType({ url: 'postgresql://h', display: 'postgresql://h' })).toBe('postgresql://h');
   });
 
   it('marks merges in an upgrade plan and says it merges branches', () => {
