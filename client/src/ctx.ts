@@ -89,7 +89,7 @@ export class Ctx implements vscode.Disposable {
         void vscode.commands.executeCommand('setContext', 'alembicPilot.serverStopped', e.newState === State.Stopped);
         if (e.newState === State.Running) void this.loadEnvironments();
       }),
-      api.onGraphChanged((configFile) => void this.graphChanged(configFile)),
+      api.onGraphChanged((configFile) => this.scheduleGraphChanged(configFile)),
       api.onEnvironmentsChanged(() => void this.loadEnvironments()),
     ];
     try {
@@ -134,6 +134,7 @@ export class Ctx implements vscode.Disposable {
     // The view appears only when the server found an environment, so a Python project
     // without Alembic shows nothing.
     void vscode.commands.executeCommand('setContext', 'alembicPilot.inProject', envs.length > 0);
+    this.output.info(envs.length > 0 ? `The Revisions view shows ${envs.map((e) => e.label).join(', ')}.` : 'No Alembic environment: the Revisions view stays hidden.');
     const before = new Set(this.environments.map(envKey));
     this.states.retain(envs);
     for (const env of envs) if (before.has(envKey(env))) this.view.pages.forget(env);
@@ -141,6 +142,23 @@ export class Ctx implements vscode.Disposable {
     this.envsChanged.fire(envs);
     this.refreshStates(false);
     this.schedulePolling();
+  }
+
+  private readonly pendingGraphChanges = new Map<string, NodeJS.Timeout>();
+
+  /**
+   * Typing in a revision's header changes the graph at every keystroke; the view is redrawn
+   * once the burst is over rather than once per key.
+   */
+  private scheduleGraphChanged(configFile: string): void {
+    clearTimeout(this.pendingGraphChanges.get(configFile));
+    this.pendingGraphChanges.set(
+      configFile,
+      setTimeout(() => {
+        this.pendingGraphChanges.delete(configFile);
+        void this.graphChanged(configFile);
+      }, 150),
+    );
   }
 
   private async graphChanged(configFile: string): Promise<void> {
@@ -182,6 +200,7 @@ export class Ctx implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const timer of this.pendingGraphChanges.values()) clearTimeout(timer);
     for (const d of this.disposables) d.dispose();
     await this.stopClient();
   }

@@ -69,9 +69,14 @@ flow(
     await driver.quickOpen(file);
     // Hover on the parent's id in `down_revision = "002"` tells what that revision is.
     const parentId = page.locator('.monaco-editor .view-line', { hasText: 'down_revision' }).locator('span[class^="mtk"]', { hasText: /002/ }).last();
-    await parentId.hover();
     const hover = page.locator('.monaco-hover .hover-contents', { hasText: 'add user_id to conversations' }).first();
-    await hover.waitFor({ state: 'visible', timeout: 30_000 });
+    // A hover asked before the server has the file answers nothing, and VS Code asks again only
+    // when the mouse moves back onto the word, as a user would do.
+    await until('the hover', async () => {
+      await page.mouse.move(5, 300);
+      await parentId.hover();
+      return hover.waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => undefined);
+    }, 60_000);
     await step('hover');
     await page.mouse.move(5, 300);
     await driver.openProblems();

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { startPostgres, withClient, type PostgresHandle } from '../helpers/postgres';
@@ -15,8 +15,11 @@ import { FILES } from './sample';
 
 let own: PostgresHandle | undefined;
 
+const PASSWORD = 'e2e-secret';
+
 beforeAll(async () => {
-  own = await startPostgres();
+  // This server wants a password (scram-sha-256), so the flow also sees it asked for.
+  own = await startPostgres({ password: PASSWORD });
 });
 
 afterAll(async () => {
@@ -25,8 +28,11 @@ afterAll(async () => {
 
 flow(
   'database-down',
-  'the view explains an unreachable database, and recovers on Refresh when it is back',
+  'a password is asked for once the server rejects the login; the view explains an unreachable database, and recovers on Refresh',
   async ({ driver, ws, step, extensionLog }) => {
+    // The URL in the settings has no password, so the server's rejection (28P01) brings the prompt.
+    expect(JSON.stringify(ws.settings())).not.toContain(PASSWORD);
+    await driver.answer(PASSWORD, /Password for postgresql:\/\/postgres@127\.0\.0\.1/);
     await driver.openRevisionsView();
     await driver.widenSidebar();
     await until('the database state', async () => ((await driver.rowDescription('alembic.ini')).includes('9 pending') ? true : undefined));
@@ -51,6 +57,9 @@ flow(
     expect(await driver.viewMessage()).toBe('');
     expect(await ws.versionRows()).toEqual([]);
     expect(extensionLog()).not.toMatch(/language server (stopped|failed)|crash/i);
+    // The password went to secret storage, never to settings or the log.
+    expect(JSON.stringify(ws.settings())).not.toContain(PASSWORD);
+    expect(extensionLog()).not.toContain(PASSWORD);
     await step('recovered');
   },
   { adminUrl: () => own!.url },
@@ -173,4 +182,29 @@ flow(
   },
   // VS Code asks once per folder by default; a fresh user-data-dir would ask, but make it explicit.
   { trusted: false, userSettings: { 'security.workspace.trust.startupPrompt': 'always' } },
+);
+
+flow(
+  'no-alembic',
+  'a Python project without Alembic shows nothing: no view, no status bar item, an idle server',
+  async ({ driver, page, step, extensionLog }) => {
+    // The extension activates on pyproject.toml, and the server finds no environment there.
+    await until('the client to have asked', () => (/No Alembic environment: the Revisions view stays hidden/.test(extensionLog()) ? true : undefined), 90_000);
+    expect(extensionLog()).toMatch(/found 0 environment\(s\)/);
+    await driver.openProblems();
+    expect(await page.locator('.part.activitybar [aria-label^="Alembic"]').count()).toBe(0);
+    expect(await page.locator('[id="alembic-pilot.alembic-pilot.alembicPilot.status"]').isVisible()).toBe(false);
+    expect(await driver.problems()).toEqual([]);
+    expect(extensionLog()).not.toMatch(/Alembic for |Reading the state/);
+    await step('nothing');
+  },
+  {
+    database: false,
+    prepare: async (ws) => {
+      await fs.rm(path.join(ws.folder, 'alembic'), { recursive: true });
+      await fs.rm(path.join(ws.folder, 'alembic.ini'));
+      await fs.writeFile(path.join(ws.folder, 'pyproject.toml'), '[project]\nname = "plain-python"\nversion = "0.1.0"\n');
+      await fs.writeFile(path.join(ws.folder, 'app.py'), 'def main() -> None:\n    print("hello")\n');
+    },
+  },
 );

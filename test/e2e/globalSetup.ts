@@ -16,7 +16,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await fs.rm(RESULTS_DIR, { recursive: true, force: true });
   await fs.mkdir(RESULTS_DIR, { recursive: true });
   const host = createHost();
-  await host.installExtension(vsix);
+  try {
+    await host.installExtension(vsix);
+  } catch (error) {
+    await host.dispose();
+    throw error;
+  }
   project.provide('e2eHost', host.describe());
   return async () => {
     await host.dispose();

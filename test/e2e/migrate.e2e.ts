@@ -36,6 +36,9 @@ flow('open', 'the view lists the environment and its revisions, every state pend
   expect(await until('the status bar', async () => ((await driver.statusBarText()).includes('9 pending') ? driver.statusBarText() : undefined))).toBe('dev: base · 9 pending');
   expect(await ws.versionRows()).toEqual([]);
   await step('view');
+  // Clicking a revision opens its file.
+  await driver.treeRow(MESSAGES['002']!).click();
+  await until('the file of 002', async () => ((await driver.activeTab()) === FILES['002'] ? true : undefined));
 
   // Activation and time to first diagnostics, from the extension host's logs. They are
   // recorded in results.json (and docs/BENCHMARKS.md), not asserted: a timing is a benchmark.
@@ -142,4 +145,39 @@ flow(
     await step('one-step');
   },
   { prepare: async (ws) => void (await alembic(ws.folder, ws.databaseUrl, 'upgrade', 'heads')) },
+);
+
+flow(
+  'configure-database',
+  'without a database the states are unknown; Configure Database names one, and a production one asks for its name before a run',
+  async ({ driver, ws, step }) => {
+    await driver.openRevisionsView();
+    await driver.widenSidebar();
+    await until('no database in the view', async () => ((await driver.rowDescription('alembic.ini')) === 'no database' ? true : undefined));
+    expect(await driver.viewMessage()).toMatch(/^No database is configured, so every state is unknown/);
+    // The revisions still show, with state unknown (no state word in their descriptions).
+    const rows = await driver.treeTexts();
+    expect(rows.filter((r) => ALL.some((id) => r.description.startsWith(id)))).toHaveLength(9);
+    expect(rows.every((r) => !/ · (pending|applied|current)\b/.test(r.description))).toBe(true);
+    await step('no-database');
+
+    await driver.treeRow('Configure Database…').click();
+    await driver.answer('prod', /Configure Database for alembic\.ini \(1\/3\)/);
+    await driver.answer(ws.databaseUrl, /\(2\/3\)/);
+    await driver.pick('Yes, production', /\(3\/3\)/);
+    await until('the named database in the view', async () => ((await driver.rowDescription('alembic.ini')) === 'prod · empty · 9 pending' ? true : undefined));
+    expect(ws.settings()['alembicPilot.databases']).toEqual([{ name: 'prod', config: 'alembic.ini', url: ws.databaseUrl, production: true }]);
+    expect(await driver.viewMessage()).toBe('');
+    await step('configured');
+
+    await driver.rowAction('alembic.ini', 'Upgrade to Head(s)');
+    expect((await driver.dialogText()).detail).toContain('prod is marked as production.');
+    await driver.dialogButton('Upgrade');
+    await driver.quickInput(/prod is a production database/);
+    await step('production-name');
+    await driver.answer('prod');
+    await driver.notification(/^Upgraded prod to ab93e5d7c162, e6a3f8c1b920 \(9 revisions\)/, 120_000);
+    expect(await ws.versionRows()).toEqual(HEADS);
+  },
+  { database: false },
 );

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, promises as fs, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, promises as fs, readFileSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, dropDatabase, withClient } from '../helpers/postgres';
@@ -15,6 +15,8 @@ let counter = 0;
 
 export interface SampleWorkspace {
   folder: string;
+  /** The folder's .vscode/settings.json, as it is now. */
+  settings(): Record<string, unknown>;
   versions: string;
   databaseUrl: string;
   /** The version table's rows, sorted; empty when the table does not exist. */
@@ -42,11 +44,15 @@ export async function sampleWorkspace(options: SampleOptions): Promise<SampleWor
   // venv folder works like the venv itself.
   symlinkSync(path.dirname(path.dirname(options.python)), path.join(folder, '.venv'));
   const settings: Record<string, unknown> = { ...options.settings };
-  if (options.database !== false) settings['alembicPilot.databases'] = [{ name: 'dev', url: databaseUrl }];
+  // Settings never hold a password: the extension asks for one when the server wants it.
+  const settingsUrl = new URL(databaseUrl);
+  settingsUrl.password = '';
+  if (options.database !== false) settings['alembicPilot.databases'] = [{ name: 'dev', url: settingsUrl.toString() }];
   mkdirSync(path.join(folder, '.vscode'));
   await fs.writeFile(path.join(folder, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
   return {
     folder,
+    settings: () => JSON.parse(readFileSync(path.join(folder, '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>,
     versions: path.join(folder, 'alembic', 'versions'),
     databaseUrl,
     versionRows: () =>

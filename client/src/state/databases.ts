@@ -1,3 +1,4 @@
+import path from 'node:path';
 import * as vscode from 'vscode';
 import {
   DatabaseError,
@@ -56,7 +57,7 @@ export class Databases implements vscode.Disposable {
     const setting = this.config(env).get<unknown>('cwd');
     if (typeof setting !== 'string' || setting.trim() === '') return env.here;
     const folder = this.folderOf(env) ?? env.here;
-    return vscode.Uri.joinPath(vscode.Uri.file(folder), setting.trim()).fsPath;
+    return path.resolve(folder, setting.trim());
   }
 
   versionTableSetting(env: EnvironmentInfo): unknown {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { _electron as electron, type ElectronApplication } from 'playwright-core';
@@ -69,6 +69,7 @@ export class ElectronHost implements WorkbenchHost {
   }
 
   async dispose(): Promise<void> {
-    // Downloaded builds stay in @vscode/test-electron's cache (.vscode-test/); nothing else to stop.
+    // Downloaded builds stay in @vscode/test-electron's cache (.vscode-test/) for the next run.
+    await fs.rm(this.root, { recursive: true, force: true });
   }
 }
