@@ -29,6 +29,7 @@ const cli = path.join(repo, 'dist', 'cli.js');
 const rulesDir = path.join(repo, 'precision', 'rules');
 const lastRunFile = path.join(repo, 'precision', '.last-run.json');
 const boundsFile = path.join(repo, 'precision', 'bounds.json');
+const baselineFile = path.join(repo, 'precision', 'baseline.json');
 const docFile = path.join(repo, 'docs', 'PRECISION.md');
 
 /** Findings per rule drawn for labelling (all of them when there are fewer). */
@@ -49,8 +50,8 @@ const PROFILES = /** @type {const} */ (['default', 'opt-in']);
  * @typedef {{ id: string; enabled: boolean; level: string; description: string }} RuleInfo
  * @typedef {{ date: string; toolVersion: string; rules: RuleInfo[]; profiles: Record<string, Record<string, ChainRun>> }} LastRun
  * @typedef {{ verdict: 'true' | 'false'; reason: string; msg: string }} Label
- * @typedef {{ seed: number; criteria: string[]; earlierDraws?: { seed: number; sampled: number; falsePositives: number; note: string }[]; labels: Record<string, Label> }} RuleFile
- * @typedef {{ key: string; chain: string; relative: string; finding: JsonFinding; profile: string }} Cited
+ * @typedef {{ seed: number; criteria: string[]; notes?: string[]; earlierDraws?: { seed: number; sampled: number; falsePositives: number; note: string }[]; labels: Record<string, Label> }} RuleFile
+ * @typedef {{ key: string; at: string; chain: string; relative: string; finding: JsonFinding; profile: string }} Cited
  */
 
 function main() {
@@ -154,9 +155,12 @@ function cited(run, profile) {
   const out = [];
   for (const [chain, result] of Object.entries(run.profiles[profile])) {
     for (const f of result.findings) {
-      const at = f.file.lastIndexOf(`/${chain}/`);
-      const relative = at >= 0 ? f.file.slice(at + chain.length + 2) : path.basename(f.file);
-      out.push({ key: `${chain}/${relative}:${f.line}:${f.column}`, chain, relative, finding: f, profile });
+      const inChain = f.file.lastIndexOf(`/${chain}/`);
+      const relative = inChain >= 0 ? f.file.slice(inChain + chain.length + 2) : path.basename(f.file);
+      // Several findings may start at one place (every enum a downgrade leaves behind), so the
+      // key ends with a digest of the message.
+      const at = `${chain}/${relative}:${f.line}:${f.column}`;
+      out.push({ key: `${at} ${digest(f.message)}`, at, chain, relative, finding: f, profile });
     }
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.finding.message < b.finding.message ? -1 : 1));
@@ -314,6 +318,22 @@ function boundsOf(run) {
   return { note: 'Written by `node precision/run.mjs --write-bounds` from the default profile; read by test/integration/corpus.test.ts.', rules: bounds };
 }
 
+/**
+ * What a finding is about, from our own message: the names it puts in backticks (identifiers,
+ * never code), or its first words.
+ * @param {string} message
+ */
+function about(message) {
+  // Only the identifier of each backticked part (`CREATE INDEX ix_a` gives ix_a), so that no
+  // piece of a project's SQL or Python is reproduced.
+  const names = [...message.matchAll(/`([^`]{1,80})`/g)]
+    .map((m) => m[1])
+    .filter((n) => !/^alembic /.test(n))
+    .map((n) => n.trim().split(/\s+/).pop())
+    .filter((n) => /^[\w.$]+$/.test(n));
+  return names.length > 0 ? names.slice(0, 2).map((n) => `\`${n}\``).join(', ') : message.split(/[,(]/)[0].slice(0, 60);
+}
+
 /** @param {number} ms */
 function seconds(ms) {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -337,14 +357,18 @@ function renderDoc(run, report, corpus) {
 
   out.push('## Summary', '');
   out.push(`Target: at most ${TARGET * 100}% false positives in the sample of every rule that is on by default.`, '');
-  out.push('| rule | on by default | profile | findings | sampled | false | false rate | target |');
-  out.push('|---|---|---|---:|---:|---:|---:|---|');
+  /** @type {{ commit: string; profiles: Record<string, Record<string, number>> } | undefined} */
+  const baseline = existsSync(baselineFile) ? readJson(baselineFile) : undefined;
+  const before = (/** @type {RuleReport} */ r) => baseline?.profiles[r.profile]?.[r.id] ?? 0;
+  if (baseline) out.push(`"Before" is the same lint at ${baseline.commit}, before the rules judged whole functions, dialects and policies (precision/baseline.json).`, '');
+  out.push('| rule | on by default | profile | before | findings | sampled | false | false rate | target |');
+  out.push('|---|---|---|---:|---:|---:|---:|---:|---|');
   for (const r of report) {
-    if (r.total === 0) continue;
-    const met = !r.enabled ? 'n/a (opt-in)' : r.unlabelled > 0 ? `${r.unlabelled} unlabelled` : r.rate <= TARGET ? 'met' : '**not met**';
-    out.push(`| [${r.id}](rules/${r.id}.md) | ${r.enabled ? 'yes' : 'no'} | ${r.profile} | ${r.total} | ${r.sample.length} | ${r.falsePositives} | ${(r.rate * 100).toFixed(0)}% | ${met} |`);
+    if (r.total === 0 && before(r) === 0) continue;
+    const met = !r.enabled ? 'n/a (opt-in)' : r.total === 0 ? 'met (no findings)' : r.unlabelled > 0 ? `${r.unlabelled} unlabelled` : r.rate <= TARGET ? 'met' : '**not met**';
+    out.push(`| [${r.id}](rules/${r.id}.md) | ${r.enabled ? 'yes' : 'no'} | ${r.profile} | ${baseline ? before(r) : ''} | ${r.total} | ${r.sample.length} | ${r.falsePositives} | ${(r.rate * 100).toFixed(0)}% | ${met} |`);
   }
-  const silent = report.filter((r) => r.total === 0).map((r) => `\`${r.id}\``);
+  const silent = report.filter((r) => r.total === 0 && before(r) === 0).map((r) => `\`${r.id}\``);
   if (silent.length > 0) out.push('', `No findings on the corpus: ${silent.join(', ')}.`);
 
   for (const profile of PROFILES) {
@@ -379,8 +403,9 @@ function renderDoc(run, report, corpus) {
       out.push('');
     } else out.push('No criteria recorded yet.', '');
     for (const d of r.file?.earlierDraws ?? []) out.push(`Earlier draw: seed ${d.seed}, ${d.falsePositives} false of ${d.sampled}. ${d.note}`, '');
-    out.push('| finding | label | reason |', '|---|---|---|');
-    for (const s of r.sample) out.push(`| \`${s.key}\` | ${s.label ? s.label.verdict : 'unlabelled'} | ${s.label ? s.label.reason.replace(/\|/g, '\\|') : ''} |`);
+    for (const n of r.file?.notes ?? []) out.push(n, '');
+    out.push('| finding | about | label | reason |', '|---|---|---|---|');
+    for (const s of r.sample) out.push(`| \`${s.at}\` | ${about(s.finding.message)} | ${s.label ? s.label.verdict : 'unlabelled'} | ${s.label ? s.label.reason.replace(/\|/g, '\\|') : ''} |`);
   }
   return `${out.join('\n')}\n`;
 }

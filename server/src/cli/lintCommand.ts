@@ -1,9 +1,9 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { RULES } from '../core/rules/registry';
 import type { Finding } from '../core/rules/types';
 import { formatFindings, type FormatContext, type OutputFormat } from './format';
+import { publicUrls, ruleHelp } from './format/help';
 import { displayPath } from './format/location';
 import { UsageError, type CliIO } from './io';
 import { applyFixes } from './lintFix';
@@ -13,6 +13,7 @@ import { ChunkLinter, loadSqlParserForLint, type LintJobSpec, type ReportedRuleE
 import { ChangedFiles } from './lintSince';
 import { resolveLintJobs, type LintJob } from './lintTargets';
 import { acceptExisting } from './acceptExisting';
+import { unresolvedNote } from './unresolvedNote';
 import pkg from '../../../package.json';
 
 /**
@@ -68,13 +69,15 @@ function packageRoot(): string {
 
 function formatContext(cwd: string): FormatContext {
   const root = packageRoot();
+  const urls = publicUrls(pkg as { homepage?: unknown; repository?: unknown });
   return {
     cwd,
     rules: RULES,
     tool: {
       version: pkg.version,
-      informationUri: pathToFileURL(path.join(root, 'README.md')).href,
-      helpUri: (id) => pathToFileURL(path.join(root, 'docs', 'rules', `${id}.md`)).href,
+      ...(urls.home ? { informationUri: urls.home } : {}),
+      ...(urls.docs ? { helpUri: (id: string) => `${urls.docs}/${id}.md` } : {}),
+      help: (id) => ruleHelp(path.join(root, 'docs', 'rules', `${id}.md`)),
     },
   };
 }
@@ -117,11 +120,13 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   // Every usage error is found before anything is printed, so exit code 2 leaves stdout empty.
   // Workers load the SQL parser for themselves, and fail the same way when they cannot.
   const sql = await loadSqlParserForLint();
+  let note: string | undefined;
   const lint = async (): Promise<Finding[]> => {
     // A new linter per round: after --fix, every project is built again from the files as they are now.
     const here = new ChunkLinter(specs, sql);
     const round = await lintInParallel({ script: workerScript(), threads, jobs: specs, chunks, lintHere: (chunk) => here.lint(chunk) });
     for (const e of round.ruleErrors) io.stderr(describeError(e, io.cwd));
+    note = unresolvedNote((round.unresolved ?? []).map((u) => ({ file: displayPath(u.file, io.cwd).file, value: u.value })));
     return round.findings;
   };
 
@@ -145,8 +150,11 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
     }
   }
 
+  if (note) io.stderr(note);
   for (const line of formatFindings(opts.format, findings, formatContext(io.cwd))) io.stdout(line);
-  return findings.some((f) => f.severity === 'error' || f.severity === 'warning') ? 1 : 0;
+  // A version location that does not exist is a warning (Alembic silently reads nothing there).
+  const nowhere = prepared.some(({ job }) => job.env.problems.some((p) => p.pointsNowhere === 'version-location'));
+  return nowhere || findings.some((f) => f.severity === 'error' || f.severity === 'warning') ? 1 : 0;
 }
 
 function where(f: Finding, cwd: string): string {

@@ -1,11 +1,9 @@
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadEnvironment } from '../../../server/src/core/config';
-import { loadLintConfig } from '../../../server/src/core/rules/config';
 import { LOCK_RULES, RULES } from '../../../server/src/core/rules/registry';
-import { DEFAULT_TARGETS } from '../../../server/src/core/rules/runner';
-import type { LintTargets, SqlParser } from '../../../server/src/core/rules/types';
+import { hasTransactionalDdl } from '../../../server/src/core/dialect';
+import type { Idempotency, LintTargets, SqlParser } from '../../../server/src/core/rules/types';
 import { loadSqlParser } from '../../../server/src/core/sql';
 import { parseMarkers, renderFixture } from '../../helpers/ruleFixtures';
 
@@ -14,14 +12,14 @@ import { parseMarkers, renderFixture } from '../../helpers/ruleFixtures';
  * findings their markers describe (and at least one of that rule), `good*` must produce
  * nothing. The list of rules is the registry's, so a rule without fixtures or a doc page fails
  * here, and so does a fixture folder of no rule. A fixture is a `.py` file linted alone or a
- * folder holding an environment, linted with its configuration (its alembic.ini's dialect, its
- * pyproject.toml's [tool.alembic-pilot]). A rule that is off by default is switched on for its
- * own fixtures. A name carries the targets it is linted for: `...-alembic-1.16...` (Alembic
- * version; version-gated rules report nothing while it is unknown), `-pg10` (PostgreSQL
- * version), `-check-downgrade`. The lock rules report on nearly any DDL, so the other rules'
- * fixtures are linted without them, and theirs with every rule. With UPDATE_FIXTURES=1 the
- * fixtures are rewritten with the markers the linter draws, to be reviewed in the diff like any
- * other change.
+ * folder holding an environment (whose pyproject.toml may hold [tool.alembic-pilot]). A rule
+ * that is off by default is switched on for its own fixtures. A fixture's name may set targets:
+ * `...-alembic-1.16...` lints it for that Alembic version (version-gated rules report nothing
+ * while it is unknown), `...-idempotency-everywhere...`, `...-dialect-mysql...`, `-pg10`
+ * (PostgreSQL version) and `-check-downgrade` set those. The lock rules report on nearly any
+ * DDL, so the other rules' fixtures are linted without them, and theirs with every rule. With
+ * UPDATE_FIXTURES=1 the fixtures are rewritten with the markers the linter draws, to be
+ * reviewed in the diff like any other change.
  */
 
 const ROOT = path.resolve(__dirname, '../../fixtures/rules');
@@ -33,15 +31,19 @@ beforeAll(async () => {
   sql = await loadSqlParser();
 });
 
-function targetsOf(fixture: string): LintTargets {
-  const targets: LintTargets = statSync(fixture).isDirectory() ? loadLintConfig(loadEnvironment(fixture)).targets : { ...DEFAULT_TARGETS };
-  const name = path.basename(fixture);
-  const alembic = /alembic-(\d+)\.(\d+)(?:\.(\d+))?/.exec(name);
-  if (alembic) targets.alembicVersion = [Number(alembic[1]), Number(alembic[2]), Number(alembic[3] ?? 0)];
-  const pg = /-pg(\d+)/.exec(name);
-  if (pg) targets.postgresVersion = Number(pg[1]);
-  if (name.includes('-check-downgrade')) targets.locks = { checkDowngrade: true, startAfter: [], lockTimeout: 'migration' };
-  return targets;
+/** Targets a fixture's name sets: `alembic-1.16`, `idempotency-everywhere`, `dialect-mysql`, `pg10`, `check-downgrade`. */
+function targetsOf(entry: string): Partial<LintTargets> {
+  const out: Partial<LintTargets> = {};
+  const version = /alembic-(\d+)\.(\d+)(?:\.(\d+))?/.exec(entry);
+  if (version) out.alembicVersion = [Number(version[1]), Number(version[2]), Number(version[3] ?? 0)];
+  const idempotency = /idempotency-(auto|everywhere|off)/.exec(entry);
+  if (idempotency) out.idempotency = idempotency[1] as Idempotency;
+  const dialect = /dialect-([a-z]+)/.exec(entry);
+  if (dialect) out.dialect = { name: dialect[1]!, source: 'setting', transactionalDdl: hasTransactionalDdl(dialect[1]!) };
+  const pg = /-pg(\d+)/.exec(entry);
+  if (pg) out.postgresVersion = Number(pg[1]);
+  if (entry.includes('-check-downgrade')) out.locks = { checkDowngrade: true, startAfter: [], lockTimeout: 'migration' };
+  return out;
 }
 
 it('every fixture folder belongs to a registered rule', () => {
@@ -65,8 +67,7 @@ for (const rule of RULES) {
       it(entry, () => {
         const settings = rule.defaultSeverity === 'off' ? { [rule.id]: 'warning' as const } : {};
         const rules = LOCK_RULES.includes(rule) ? RULES : RULES.filter((r) => !LOCK_RULES.includes(r));
-        const fixture = path.join(folder, entry);
-        const results = renderFixture(fixture, { sql, settings, rules, targets: targetsOf(fixture) });
+        const results = renderFixture(path.join(folder, entry), { sql, settings, rules, overrides: targetsOf(entry) });
         if (update) for (const r of results) if (r.actual !== r.expected) writeFileSync(r.file, r.actual);
         for (const r of results) expect(r.actual, path.relative(ROOT, r.file)).toBe(r.expected);
         const markers = results.flatMap((r) => parseMarkers(r.expected).markers);

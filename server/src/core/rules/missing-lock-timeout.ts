@@ -10,8 +10,9 @@ import type { Rule } from './types';
  * while it waits, every later query on the table waits behind it: a one-millisecond ALTER can
  * stop the application for as long as the slowest transaction runs. `lock_timeout` makes it
  * give up instead (and the migration can be retried). One finding per function, at the first
- * such statement before any `SET lock_timeout`. strong_migrations sets it for every
- * migration; Squawk: require-timeout-settings.
+ * such statement not covered by a `SET lock_timeout` (a `SET LOCAL` covers only its own
+ * transaction, which an autocommit block or an executed COMMIT ends). strong_migrations sets
+ * it for every migration; Squawk: require-timeout-settings.
  */
 export const missingLockTimeout: Rule = {
   id: 'missing-lock-timeout',
@@ -22,12 +23,15 @@ export const missingLockTimeout: Rule = {
     if (lockSettings(ctx).lockTimeout === 'role' || envSetsLockTimeout(ctx.env)) return;
     for (const { fn, events } of checkedEvents(ctx)) {
       let timeout = false;
+      // The transaction a `SET LOCAL lock_timeout` holds for, if one does.
+      let localIn: number | undefined;
       for (const e of events) {
         if (e.kind === 'set-lock-timeout') {
-          timeout = e.on;
+          if (e.local) localIn = e.on ? e.transaction : undefined;
+          else timeout = e.on;
           continue;
         }
-        if (timeout || !e.existing || !locks(e)) continue;
+        if (timeout || localIn === e.transaction || !e.existing || !locks(e)) continue;
         const fix = lockTimeoutFix(ctx, fn);
         ctx.report({
           range: eventRange(e),
@@ -51,6 +55,7 @@ function locks(e: LockEvent): boolean {
     case 'create-table':
     case 'create-view':
     case 'set-lock-timeout':
+    case 'end-transaction':
     case 'validate-constraint':
       return false;
     case 'create-index':

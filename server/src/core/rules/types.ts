@@ -45,8 +45,14 @@ export interface Finding {
   fixes?: Fix[];
 }
 
-/** What a rule reports; the runner fills in the rule id, the severity and the file. */
-export type Report = Omit<Finding, 'rule' | 'severity' | 'file'>;
+/**
+ * What a rule reports; the runner fills in the rule id, the severity and the file. Two
+ * exceptions, for findings about the environment rather than the file (missing-downgrade's
+ * note on a project that does not write downgrades): `file` places the finding in another
+ * file (the config), where no suppression comment of the revision file applies, and
+ * `severity` asks for a milder severity than the configured one, never a stronger.
+ */
+export type Report = Omit<Finding, 'rule' | 'severity' | 'file'> & { file?: string; severity?: Severity };
 
 /**
  * When `non-idempotent-ddl` and `non-idempotent-op` report: `auto` only where a second run

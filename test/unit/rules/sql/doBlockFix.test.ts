@@ -37,7 +37,7 @@ const rules = RULES.filter((r) => !LOCK_RULES.includes(r));
 function lint(text: string, file = FILE): Finding[] {
   const project = new RevisionProject(parseRevisionFile);
   project.updateFile(file, text);
-  return lintFile(parseRevisionFile(file, text), env, project, { settings: {}, targets: DEFAULT_TARGETS, sql, rules });
+  return lintFile(parseRevisionFile(file, text), env, project, { settings: {}, targets: { ...DEFAULT_TARGETS, idempotency: 'everywhere' }, sql, rules });
 }
 
 const ddl = (findings: Finding[]): Finding[] => findings.filter((f) => f.rule === 'non-idempotent-ddl');

@@ -42,7 +42,7 @@ const VOLATILE_CALL = new RegExp(`(?:^|[^\\w$.])(?:\\w+\\.)?(?:${[...VOLATILE].j
 const INTEGER_TYPES = new Set(['int4', 'int8', 'int2']);
 
 /** The kind of an SQL expression's text, as used in `server_default=sa.text(...)`. */
-export function sqlTextDefault(text: string): DefaultKind {
+function sqlTextDefault(text: string): DefaultKind {
   if (/^\s*null\s*$/i.test(text)) return 'none';
   return VOLATILE_CALL.test(text) ? 'volatile' : 'non-volatile';
 }

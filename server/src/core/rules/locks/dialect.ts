@@ -16,6 +16,5 @@ export function runsOnPostgres(targets: LintTargets): boolean {
 
 /** True when the code at `range` of `fn` runs only on a dialect other than PostgreSQL. */
 export function underOtherDialect(fn: MigrationFunction, range: Range, targets: LintTargets): boolean {
-  if (fn.dialectGuards.length === 0) return false;
   return !runsOnPostgresql(dialectAt(fn, range.start, targets.dialect ?? DEFAULT_DIALECT));
 }

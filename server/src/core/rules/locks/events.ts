@@ -39,7 +39,9 @@ export function checkedFunctions(ctx: RuleContext): MigrationFunction[] {
 /** The events of every checked function, each function's in order, leaving out code under a non-PostgreSQL dialect guard. */
 export function* checkedEvents(ctx: RuleContext): Generator<{ fn: MigrationFunction; events: readonly LockEvent[] }> {
   for (const fn of checkedFunctions(ctx)) {
-    const events = functionEvents(fn, ctx.sql).filter((e) => !underOtherDialect(fn, eventRange(e), ctx.targets));
+    const all = functionEvents(fn, ctx.sql);
+    // Nearly every function has no dialect guard: its events are shared by the rules as they are.
+    const events = fn.dialectGuards.length === 0 ? all : all.filter((e) => !underOtherDialect(fn, eventRange(e), ctx.targets));
     yield { fn, events };
   }
 }
@@ -98,6 +100,7 @@ function fold(fn: MigrationFunction, parser: SqlParser | undefined): LockEvent[]
     const newColumn = (column !== undefined && addedColumns.has(column)) || (expression !== undefined && addedColumns.has(expression));
     const renamedHere = table !== undefined && renamedTo.has(table);
     events.push({ ...change, table, source, existing, newColumn, renamedHere, transaction });
+    if (change.kind === 'end-transaction') transaction++;
     switch (change.kind) {
       case 'create-table':
         if (table !== undefined) created.add(table);

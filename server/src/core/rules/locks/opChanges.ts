@@ -170,7 +170,7 @@ function expression(call: OpCall, param: string): { columnExpression?: string } 
 }
 
 /** The column of a `col IS NOT NULL` check condition. */
-export function isNotNullCheck(condition: string): string | undefined {
+function isNotNullCheck(condition: string): string | undefined {
   const m = /^\s*\(?\s*"?([A-Za-z_][\w$]*)"?\s+IS\s+NOT\s+NULL\s*\)?\s*$/i.exec(condition);
   return m ? m[1]!.toLowerCase() : undefined;
 }

@@ -60,7 +60,10 @@ function read(st: AnalyzedStatement): readonly ChangeOn[] {
     case 'LockStmt':
       return (Array.isArray(n.relations) ? n.relations : []).map((r) => ({ kind: 'other-lock', table: tableKey(rangeVarName(r)) }));
     case 'VariableSetStmt':
-      return n.name === 'lock_timeout' ? [{ kind: 'set-lock-timeout', table: undefined, on: n.kind === 'VAR_SET_VALUE' && !isZero(n.args) }] : NONE;
+      if (n.kind === 'VAR_RESET_ALL') return [{ kind: 'set-lock-timeout', table: undefined, on: false, local: false }];
+      return n.name === 'lock_timeout' ? [{ kind: 'set-lock-timeout', table: undefined, on: n.kind === 'VAR_SET_VALUE' && !isZero(n.args), local: n.is_local === true }] : NONE;
+    case 'TransactionStmt':
+      return n.kind === 'TRANS_STMT_COMMIT' || n.kind === 'TRANS_STMT_ROLLBACK' ? [{ kind: 'end-transaction', table: undefined }] : NONE;
     default:
       return NONE;
   }

@@ -35,8 +35,3 @@ function resolve(script: ScriptDirectory, spec: string): Revision | undefined {
     return undefined;
   }
 }
-
-/** The listed ids that name no revision of the graph, for a warning. */
-export function unknownStartAfter(script: ScriptDirectory, startAfter: readonly string[]): string[] {
-  return startAfter.filter((spec) => !(script.map.get(spec) ?? resolve(script, spec)));
-}

@@ -55,8 +55,13 @@ export type LockChange =
   | { kind: 'create-view' }
   /** Any other change that takes a lock on the table (`ALTER TABLE ... SET DEFAULT`, `DROP CONSTRAINT`, ...). */
   | { kind: 'other-lock' }
-  /** `SET lock_timeout`; `on` is false for `0`, `DEFAULT` and `RESET`, which switch it off again. */
-  | { kind: 'set-lock-timeout'; on: boolean };
+  /**
+   * `SET lock_timeout`; `on` is false for `0`, `DEFAULT` and `RESET`, which switch it off again.
+   * `SET LOCAL` lasts until its transaction ends.
+   */
+  | { kind: 'set-lock-timeout'; on: boolean; local: boolean }
+  /** An executed `COMMIT` or `ROLLBACK`: what follows runs in a new transaction. */
+  | { kind: 'end-transaction' };
 
 /** A change and its table, as read from the call or statement alone. */
 export type ChangeOn = LockChange & {
