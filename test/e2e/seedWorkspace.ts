@@ -52,6 +52,7 @@ export async function seedWorkspace(options: SeedWorkspaceOptions): Promise<Seed
     databaseUrl,
     databaseName,
     file: (relative) => path.join(folder, relative),
+    settings: () => JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>,
     versionRows: () =>
       withClient(databaseUrl, async (c) => {
         const exists = await c.query<{ t: string | null }>("SELECT to_regclass('alembic_version')::text AS t");
