@@ -185,6 +185,7 @@ describe('the runner: Alembic writes the file (the fallback and Autogenerate)', 
     }
     expect(calls.length).toBeGreaterThan(5);
     expect(calls.filter((c) => c.fn !== 'spawn' || !c.argsIsArray || c.shell)).toEqual([]);
+    console.log(`injection: runner spawn calls ${calls.length}, without an array or with a shell 0`);
   });
 });
 
@@ -220,5 +221,6 @@ describe('the CLI on hostile file and folder names', () => {
     expect(calls.every((c) => c.fn === 'spawn')).toBe(true);
     expect(calls.every((c) => c.argsIsArray && !c.shell)).toBe(true);
     expect(calls.some((c) => c.args?.includes('current'))).toBe(true);
+    console.log(`injection: CLI spawn calls ${calls.length}, without an array or with a shell 0`);
   });
 });
