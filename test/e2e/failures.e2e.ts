@@ -174,6 +174,13 @@ flow(
     await step('trusted');
     // The counting's positive control: trusted, an upgrade's Alembic process is seen by the same watcher.
     const trustedProcesses = watchExtensionProcesses(path.join(inject('e2eHost').extensionsDir, 'alembic-pilot.alembic-pilot-'), ws.folder);
+    // The trust editor may stay open as a modal over the view; it closes on Escape.
+    const modal = page.locator('.monaco-modal-editor-block');
+    await until('the trust editor to close', async () => {
+      if (!(await modal.isVisible())) return true;
+      await page.keyboard.press('Escape');
+      return undefined;
+    });
     await driver.rowAction('alembic.ini', 'Upgrade to Head(s)');
     await driver.dialogText();
     await driver.dialogButton('Upgrade');

@@ -212,7 +212,14 @@ describe('what was written', () => {
     // The scans did see Alembic (through the uv stand-in) and the CLI running, with the URL in their environment.
     expect(scans.reduce((n, s) => n + s.seen.length, 0)).toBeGreaterThan(5);
     expect(scans.reduce((n, s) => n + s.environmentHits, 0)).toBeGreaterThan(5);
-    const figures = { runs: scans.length, samples: scans.reduce((n, s) => n + s.samples, 0), processesSeen: scans.reduce((n, s) => n + s.seen.length, 0), linesSearched: everything.split('\n').length, secretsFound: 0 };
+    const figures = {
+      runs: scans.length,
+      samples: scans.reduce((n, s) => n + s.samples, 0),
+      processesSeen: scans.reduce((n, s) => n + s.seen.length, 0),
+      withPasswordInEnvironment: scans.reduce((n, s) => n + s.environmentHits, 0),
+      linesSearched: everything.split('\n').length,
+      secretsFound: 0,
+    };
     console.log(`secrets: ${JSON.stringify(figures)}`);
   });
 });
