@@ -48,7 +48,7 @@ const PROFILES = /** @type {const} */ (['default', 'opt-in']);
  * @typedef {{ file: string; line: number; column: number; rule: string; severity: string; message: string }} JsonFinding
  * @typedef {{ ms: number; exit: number; findings: JsonFinding[]; stderr: string[] }} ChainRun
  * @typedef {{ id: string; enabled: boolean; level: string; description: string }} RuleInfo
- * @typedef {{ date: string; toolVersion: string; rules: RuleInfo[]; profiles: Record<string, Record<string, ChainRun>> }} LastRun
+ * @typedef {{ date: string; toolVersion: string; rules: RuleInfo[]; profiles: Record<string, Record<string, ChainRun>>; machine?: string }} LastRun
  * @typedef {{ verdict: 'true' | 'false'; reason: string; msg: string }} Label
  * @typedef {{ seed: number; criteria: string[]; notes?: string[]; earlierDraws?: { seed: number; sampled: number; falsePositives: number; note: string }[]; labels: Record<string, Label> }} RuleFile
  * @typedef {{ key: string; at: string; chain: string; relative: string; finding: JsonFinding; profile: string }} Cited
@@ -117,7 +117,7 @@ function lintCorpus(corpus) {
     rmSync(tmp, { recursive: true, force: true });
   }
   /** @type {LastRun} */
-  const run = { date: new Date().toISOString().slice(0, 10), toolVersion: toolVersion(), rules, profiles };
+  const run = { date: new Date().toISOString().slice(0, 10), toolVersion: toolVersion(), rules, profiles, machine: `${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)} at the end` };
   writeFileSync(lastRunFile, JSON.stringify(run));
   return run;
 }
@@ -351,7 +351,7 @@ function renderDoc(run, report, corpus) {
   out.push('unmodified) and labelled true or false against the rule\'s criteria, which were written before');
   out.push('labelling. Findings are cited as `chain/file:line:column`; no third-party code is quoted.', '');
   out.push(`Linted on ${run.date} with the bundled CLI at ${run.toolVersion}: \`alembic-pilot lint --format json <chain>\`, one`);
-  out.push(`process per chain (times include starting Node and loading PostgreSQL's parser). The **default** profile`);
+  out.push(`process per chain (times include starting Node and loading PostgreSQL's parser${run.machine ? `; ${run.machine}, which the times depend on` : ''}). The **default** profile`);
   out.push('is a project with no configuration. The **opt-in** profile adds `--config` with `alembic-version = "1.20"`');
   out.push('and every rule that is off by default switched on; it is shown for rules that report only there.', '');
 

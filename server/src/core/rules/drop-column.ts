@@ -1,4 +1,4 @@
-import { checkedEvents, columnRestoredLater, describeSource, eventRange } from './locks/events';
+import { checkedEvents, columnRestoredLater, describeSource, eventRange, isNewColumn } from './locks/events';
 import { columnText } from './locks/messages';
 import type { Rule } from './types';
 
@@ -17,7 +17,7 @@ export const dropColumn: Rule = {
   check(ctx) {
     for (const { events } of checkedEvents(ctx)) {
       events.forEach((e, i) => {
-        if (e.kind !== 'drop-column' || !e.existing || e.renamedHere || e.newColumn || columnRestoredLater(events, i, e.column, e.columnExpression)) return;
+        if (e.kind !== 'drop-column' || !e.existing || e.renamedHere || isNewColumn(events, i) || columnRestoredLater(events, i, e.column, e.columnExpression)) return;
         ctx.report({
           range: eventRange(e),
           message: `${describeSource(e)} drops ${columnText(e, e.column)}, so the application version still running fails on every query that selects it (SQLAlchemy selects every mapped column).`,

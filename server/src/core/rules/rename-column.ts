@@ -1,4 +1,4 @@
-import { checkedEvents, columnRestoredLater, describeSource, eventRange } from './locks/events';
+import { checkedEvents, columnRestoredLater, describeSource, eventRange, isNewColumn } from './locks/events';
 import { columnText } from './locks/messages';
 import type { Rule } from './types';
 
@@ -16,7 +16,7 @@ export const renameColumn: Rule = {
   check(ctx) {
     for (const { events } of checkedEvents(ctx)) {
       events.forEach((e, i) => {
-        if (e.kind !== 'rename-column' || !e.existing || e.renamedHere || e.newColumn || columnRestoredLater(events, i, e.column)) return;
+        if (e.kind !== 'rename-column' || !e.existing || e.renamedHere || isNewColumn(events, i) || columnRestoredLater(events, i, e.column)) return;
         ctx.report({
           range: eventRange(e),
           message: `${describeSource(e)} renames ${columnText(e, e.column)}${e.to ? ` to \`${e.to}\`` : ''}, so the application version still running fails when it uses the old name.`,

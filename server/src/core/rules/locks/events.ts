@@ -1,4 +1,4 @@
-import type { MigrationFunction, OpCall, SqlString } from '../../parse/types';
+import type { MigrationFunction, SqlString } from '../../parse/types';
 import { analyzeSql } from '../../sql/analyze';
 import { sqlRange } from '../../sql/edits';
 import type { Range } from '../../types';
@@ -57,27 +57,9 @@ export function functionEvents(fn: MigrationFunction, parser: SqlParser | undefi
   return events;
 }
 
-type Item = { at: OpCall; sql?: undefined } | { at?: undefined; sql: SqlString };
-
-/** The op calls and SQL strings of a function, merged into source order. */
-function items(fn: MigrationFunction, parser: SqlParser | undefined): Item[] {
-  const out: Item[] = [];
-  const strings = parser ? fn.sql : [];
-  let j = 0;
-  const before = (a: Range, b: Range): boolean => a.start.line < b.start.line || (a.start.line === b.start.line && a.start.character < b.start.character);
-  for (const call of fn.opCalls) {
-    if (call.name === 'execute') continue;
-    while (j < strings.length && before(strings[j]!.callRange, call.range)) out.push({ sql: strings[j++]! });
-    out.push({ at: call });
-  }
-  while (j < strings.length) out.push({ sql: strings[j++]! });
-  return out;
-}
-
 function fold(fn: MigrationFunction, parser: SqlParser | undefined): LockEvent[] {
   const created = new Set<string>();
   const renamedTo = new Set<string>();
-  const addedColumns = new Set<string>();
   const indexTables = new Map<string, string | undefined>();
   const events: LockEvent[] = [];
   let transaction = 0;
@@ -94,12 +76,8 @@ function fold(fn: MigrationFunction, parser: SqlParser | undefined): LockEvent[]
     let table = change.table;
     if (change.kind === 'drop-index' && table === undefined && change.index !== undefined) table = indexTables.get(change.index.toLowerCase());
     const existing = table === undefined || !created.has(table);
-    const column = 'column' in change && change.column !== undefined && table !== undefined ? `${table}.${change.column.toLowerCase()}` : undefined;
-    // A name that is not a literal is matched by its expression (`f"{col}_new"` added, then renamed).
-    const expression = 'columnExpression' in change && change.columnExpression !== undefined ? `${table}|${change.columnExpression}` : undefined;
-    const newColumn = (column !== undefined && addedColumns.has(column)) || (expression !== undefined && addedColumns.has(expression));
     const renamedHere = table !== undefined && renamedTo.has(table);
-    events.push({ ...change, table, source, existing, newColumn, renamedHere, transaction });
+    events.push({ ...change, table, source, existing, renamedHere, transaction });
     if (change.kind === 'end-transaction') transaction++;
     switch (change.kind) {
       case 'create-table':
@@ -115,29 +93,53 @@ function fold(fn: MigrationFunction, parser: SqlParser | undefined): LockEvent[]
       case 'create-index':
         if (change.index !== undefined) indexTables.set(change.index.toLowerCase(), table);
         break;
-      case 'add-column':
-        if (column !== undefined) addedColumns.add(column);
-        if (expression !== undefined) addedColumns.add(expression);
-        break;
-      case 'rename-column':
-        // The new name is one no running application knows, whatever the column was.
-        if (table !== undefined && change.to !== undefined) addedColumns.add(`${table}.${change.to.toLowerCase()}`);
-        break;
     }
   };
-  for (const item of items(fn, parser)) {
-    if (item.at) {
-      for (const change of opChanges(item.at)) push(change, { via: 'op', call: item.at });
-      continue;
-    }
-    const analyzed = analyzeSql(parser!, item.sql);
+  const pushSql = (s: SqlString): void => {
+    const analyzed = analyzeSql(parser!, s);
     let topLevel = 0;
     for (const st of analyzed.statements) if (!st.inDo) topLevel++;
     for (const st of analyzed.statements) {
       for (const change of sqlChanges(st)) push(change, { via: 'sql', sql: analyzed, statement: st, topLevel });
     }
+  };
+  // The op calls and the SQL strings, merged into source order (op.execute calls are their SQL).
+  const strings = parser ? fn.sql : [];
+  let j = 0;
+  for (const call of fn.opCalls) {
+    if (call.name === 'execute') continue;
+    while (j < strings.length && before(strings[j]!.callRange, call.range)) pushSql(strings[j++]!);
+    const changes = opChanges(call);
+    if (changes.length === 0) continue;
+    const source: LockSource = { via: 'op', call };
+    for (const change of changes) push(change, source);
   }
+  while (j < strings.length) pushSql(strings[j++]!);
   return events;
+}
+
+function before(a: Range, b: Range): boolean {
+  return a.start.line < b.start.line || (a.start.line === b.start.line && a.start.character < b.start.character);
+}
+
+/**
+ * For a `drop-column` or `rename-column` event: whether an earlier change of the function
+ * added that column or named it by a rename, so no running application knows it. A name that
+ * is not a literal is matched by its expression (`f"{col}_new"` added, then renamed).
+ */
+export function isNewColumn(events: readonly LockEvent[], i: number): boolean {
+  const e = events[i]!;
+  if (e.kind !== 'drop-column' && e.kind !== 'rename-column') return false;
+  const name = e.column?.toLowerCase();
+  const expression = e.columnExpression;
+  if (name === undefined && expression === undefined) return false;
+  for (let j = i - 1; j >= 0; j--) {
+    const o = events[j]!;
+    if (o.table !== e.table) continue;
+    if (o.kind === 'add-column' && ((name !== undefined && o.column?.toLowerCase() === name) || (expression !== undefined && o.columnExpression === expression))) return true;
+    if (o.kind === 'rename-column' && name !== undefined && o.to?.toLowerCase() === name) return true;
+  }
+  return false;
 }
 
 /** Where a finding about the event goes: the callee of an op call, or the SQL statement. */

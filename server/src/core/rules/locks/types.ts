@@ -90,11 +90,6 @@ export type LockEvent = ChangeOn & {
    */
   existing: boolean;
   /**
-   * For `drop-column` and `rename-column`: the column was added earlier in the same function,
-   * so no running application reads it.
-   */
-  newColumn: boolean;
-  /**
    * The table's name was given by a rename earlier in the same function, so no running
    * application queries it by that name (`t` renamed to `t_old` in a swap).
    */
