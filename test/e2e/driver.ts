@@ -211,10 +211,10 @@ export class Driver {
       const box = this.page.locator('.part.panel .viewpane-filter input, .part.panel .viewpane-filter textarea').first();
       if ((await box.inputValue()) !== filter) await box.fill(filter);
     }
-    const rows = this.page.locator('.markers-panel .monaco-list-row');
-    const out: string[] = [];
-    for (let i = 0; i < (await rows.count()); i++) out.push((await rows.nth(i).innerText()).replace(/\s+/g, ' ').trim());
-    return out;
+    // One snapshot of the rows: the list redraws while the server publishes, so reading row by
+    // row could wait on a row that is gone.
+    const texts = await this.page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+    return texts.map((t) => t.replace(/\s+/g, ' ').trim());
   }
 
   /** The active editor's file name, from the window title ("<file> - <folder> - code-server"). */
