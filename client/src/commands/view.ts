@@ -41,7 +41,8 @@ export async function copyRevisionId(ctx: Ctx, ...args: unknown[]): Promise<void
  * with focus instead fails with "Data tree node not found" at that moment.)
  */
 export async function showRevisions(ctx: Ctx): Promise<void> {
-  const drawn = ctx.view.treeView.visible ? undefined : ctx.view.whenItemsServed(10_000);
+  // Only the first time: later, a redraw of the view would take the focus from wherever the user went.
+  const drawn = ctx.view.hasBeenShown ? undefined : ctx.view.whenItemsServed(10_000);
   await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
   if (drawn && (await drawn)) await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
 }

@@ -22,6 +22,7 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
   readonly onDidChangeTreeData = this.changed.event;
   /** Fires after the workbench was given an environment's revisions. */
   private readonly served = new vscode.EventEmitter<void>();
+  private shown = false;
   private envs: EnvironmentInfo[] = [];
   private readonly envNodes = new Map<string, EnvNode>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -37,6 +38,9 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
       this.treeView,
       this.changed,
       this.served,
+      this.treeView.onDidChangeVisibility((e) => {
+        if (e.visible) this.shown = true;
+      }),
       states.onDidChange((key) => {
         const node = this.envNodes.get(key);
         this.updateMessage();
@@ -88,6 +92,11 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
     // After the answer has left for the workbench.
     void Promise.resolve(children).then(() => setTimeout(() => this.served.fire(), 0), () => undefined);
     return children;
+  }
+
+  /** Whether the view has been visible in this window (the workbench has drawn it before). */
+  get hasBeenShown(): boolean {
+    return this.shown || this.treeView.visible;
   }
 
   /**
