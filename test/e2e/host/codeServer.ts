@@ -80,8 +80,13 @@ export class CodeServerHost implements WorkbenchHost {
       ...clean,
       XDG_CONFIG_HOME: path.join(this.root, 'config'),
       XDG_DATA_HOME: path.join(this.root, 'data'),
-      PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ''}`,
+      // The server gives extension hosts the environment of a login shell unless it was started
+      // from VS Code's CLI; this says it was, so that the extension host (and the Alembic it
+      // runs) sees the environment this suite sets up, not whatever ~/.profile adds to PATH.
+      VSCODE_CLI: '1',
       ...extra,
+      // Node 24 stays first on a PATH a flow replaces.
+      PATH: `${path.dirname(node)}${path.delimiter}${extra['PATH'] ?? process.env.PATH ?? ''}`,
     };
   }
 
