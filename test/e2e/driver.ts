@@ -251,12 +251,18 @@ export class Driver {
     await this.page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 10_000 });
   }
 
-  /** The rows of the Problems panel, as text. */
-  async problems(): Promise<string[]> {
-    const rows = this.page.locator('.markers-panel .monaco-list-row');
-    const out: string[] = [];
-    for (let i = 0; i < (await rows.count()); i++) out.push((await rows.nth(i).innerText()).replace(/\s+/g, ' ').trim());
-    return out;
+  /**
+   * The rows of the Problems panel, as text. The panel draws only the rows in view, and the
+   * sample has more findings than fit, so a flow looking for one passes `filter` (a rule id or
+   * words of the message), which is typed into the panel's filter box as a user would.
+   */
+  async problems(filter?: string): Promise<string[]> {
+    if (filter !== undefined) {
+      const box = this.page.locator('.part.panel .viewpane-filter input, .part.panel .markers-panel-action-filter input').first();
+      if ((await box.inputValue()) !== filter) await box.fill(filter);
+    }
+    // All rows at once: the list redraws while diagnostics arrive, and a row read by index may be gone.
+    return (await this.page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
   }
 
   /** The active editor's file name, from the window title ("<file> - <folder> - code-server"). */

@@ -101,7 +101,7 @@ flow(
 
     await driver.quickOpen(FILES['41f7c2d9e8b3']!);
     await driver.openProblems();
-    await until('the lint finding', async () => ((await driver.problems()).some((p) => p.includes('non-idempotent-ddl')) ? true : undefined), 60_000);
+    await until('the lint finding', async () => ((await driver.problems('non-idempotent-ddl')).some((p) => p.includes('non-idempotent-ddl')) ? true : undefined), 60_000);
     await driver.openRevisionsView();
     await driver.widenSidebar();
     await until('Restricted Mode in the view', async () => ((await driver.rowDescription('alembic.ini')) === 'Restricted Mode' ? true : undefined));
