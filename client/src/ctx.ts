@@ -28,6 +28,7 @@ export class Ctx implements vscode.Disposable {
   private clientDisposables: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
+  private loggedInterval: number | undefined;
   private readonly envsChanged = new vscode.EventEmitter<readonly EnvironmentInfo[]>();
   readonly onDidChangeEnvironments = this.envsChanged.event;
 
@@ -185,6 +186,11 @@ export class Ctx implements vscode.Disposable {
     this.pollTimer = undefined;
     const seconds = vscode.workspace.getConfiguration('alembicPilot').get<unknown>('refreshIntervalSeconds');
     const interval = typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : 30;
+    // Said once per value, so the log tells why the view did or did not follow the database.
+    if (interval !== this.loggedInterval) {
+      this.loggedInterval = interval;
+      this.output.info(`Polling the database state: ${interval <= 0 ? 'off' : `every ${interval} s while the Revisions view is visible`}.`);
+    }
     if (interval <= 0 || !this.view.treeView.visible || !this.trusted) return;
     this.pollTimer = setInterval(() => {
       for (const env of this.environments) {

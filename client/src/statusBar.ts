@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import type { EnvironmentInfo } from '../../server/src/protocol';
 import type { Ctx } from './ctx';
 import { shortId } from './tree/model';
-import { VIEW_ID } from './tree/revisionsView';
 
 /**
  * One status bar item for the active environment (the one of the active editor's file, else
@@ -15,7 +14,7 @@ export class StatusBar implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx) {
     this.item.name = 'Alembic Pilot';
-    this.item.command = `${VIEW_ID}.focus`;
+    this.item.command = 'alembicPilot.showRevisions';
     this.disposables.push(
       ctx.states.onDidChange(() => this.update()),
       ctx.onDidChangeEnvironments(() => this.update()),

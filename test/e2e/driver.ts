@@ -120,6 +120,13 @@ export class Driver {
     await input.fill(`>${title}`);
     const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
     await row.waitFor({ state: 'visible', timeout: 10_000 });
+    // The top row is not always the command named: "File: New Untitled Text File" lists
+    // "File: Compare New Untitled Text Files" first. A row whose label is the title is clicked.
+    const rows = this.page.locator('.quick-input-widget .monaco-list-row');
+    for (let i = 1; i < (await rows.count()); i++) {
+      const label = ((await rows.nth(i).locator('.label-name').first().textContent().catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
+      if (label === title) return rows.nth(i).click();
+    }
     await this.page.keyboard.press('Enter');
   }
 
@@ -179,21 +186,63 @@ export class Driver {
     await this.dialog().waitFor({ state: 'hidden', timeout: 10_000 });
   }
 
-  /** The text of the notification toast that matches, once it shows. */
+  /** The text of the notification toast whose message matches, once it shows. */
   async notification(text: string | RegExp, timeoutMs = 60_000): Promise<string> {
-    const toast = this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-    await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+    const toast = await this.toast(text, timeoutMs);
     return ((await toast.locator('.notification-list-item-message').first().textContent()) ?? '').trim();
+  }
+
+  /** The notification toast whose message matches, once it shows; a timeout names the toasts that did show. */
+  async toast(text: string | RegExp, timeoutMs = 60_000): Promise<Locator> {
+    const toast = this.page
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ has: this.page.locator('.notification-list-item-message', { hasText: text }) })
+      .first();
+    try {
+      await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch (error) {
+      const shown = await this.page.locator('.notifications-toasts .notification-list-item-message').allTextContents().catch(() => []);
+      throw new Error(`No notification matching ${String(text)} within ${timeoutMs} ms; shown: ${JSON.stringify(shown)}`, { cause: error });
+    }
+    // Toasts fade in; a screenshot taken at once shows them half transparent.
+    const opacity = (e: unknown): string => (globalThis as unknown as { getComputedStyle(el: unknown): { opacity: string } }).getComputedStyle(e).opacity;
+    await until('the notification to finish fading in', async () => ((await toast.evaluate(opacity).catch(() => '1')) === '1' ? true : undefined), 5_000);
+    return toast;
+  }
+
+  /** Clicks a button (such as "Show Log" or "Cancel") of the notification toast that matches. */
+  async notificationButton(text: string | RegExp, button: string): Promise<void> {
+    const toast = await this.toast(text);
+    await toast.locator('.monaco-button', { hasText: button }).first().click();
+  }
+
+  /** Closes what a flow may leave open (a dialog, a quick input, a menu) and clears the notifications. */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      if (!(await this.dialog().isVisible()) && !(await this.quickInputVisible()) && !(await this.page.locator('.context-view .monaco-menu').isVisible())) break;
+      await this.page.keyboard.press('Escape');
+    }
+    await this.clearNotifications();
   }
 
   async clearNotifications(): Promise<void> {
     await this.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
   }
 
+  /** Our status bar item. */
+  statusBarItem(): Locator {
+    return this.page.locator('[id="alembic-pilot.alembic-pilot.alembicPilot.status"]');
+  }
+
   /** Our status bar item's text. */
   async statusBarText(): Promise<string> {
-    const item = this.page.locator('[id="alembic-pilot.alembic-pilot.alembicPilot.status"]');
-    return ((await item.textContent()) ?? '').trim();
+    return ((await this.statusBarItem().textContent()) ?? '').trim();
+  }
+
+  /** The title of the side bar's open container ("Explorer", "Alembic"...), or '' when it is closed. */
+  async sidebarTitle(): Promise<string> {
+    const title = this.page.locator('.part.sidebar .title-label h2').first();
+    return (await title.isVisible()) ? ((await title.textContent()) ?? '').trim() : '';
   }
 
   async openProblems(): Promise<void> {
@@ -203,18 +252,17 @@ export class Driver {
   }
 
   /**
-   * The rows of the Problems panel, as text. The panel lists only the rows that fit on screen,
-   * so with `filter` the panel's own filter box narrows it first (a rule id, a file name).
+   * The rows of the Problems panel, as text. The panel draws only the rows in view, and the
+   * sample has more findings than fit, so a flow looking for one passes `filter` (a rule id or
+   * words of the message), which is typed into the panel's filter box as a user would.
    */
   async problems(filter?: string): Promise<string[]> {
     if (filter !== undefined) {
-      const box = this.page.locator('.part.panel .viewpane-filter input, .part.panel .viewpane-filter textarea').first();
+      const box = this.page.locator('.part.panel .viewpane-filter input, .part.panel .markers-panel-action-filter input, .part.panel .viewpane-filter textarea').first();
       if ((await box.inputValue()) !== filter) await box.fill(filter);
     }
-    // One snapshot of the rows: the list redraws while the server publishes, so reading row by
-    // row could wait on a row that is gone.
-    const texts = await this.page.locator('.markers-panel .monaco-list-row').allInnerTexts();
-    return texts.map((t) => t.replace(/\s+/g, ' ').trim());
+    // All rows at once: the list redraws while diagnostics arrive, and a row read by index may be gone.
+    return (await this.page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
   }
 
   /** The active editor's file name, from the window title ("<file> - <folder> - code-server"). */

@@ -80,6 +80,8 @@ flow(
     await step('hover');
     await page.mouse.move(5, 300);
     await driver.openProblems();
+    // The filter is set before typing: setting it takes the keyboard to the filter box.
+    await driver.problems('non-idempotent-ddl');
     await page.locator('.monaco-editor textarea').first().focus();
     await driver.goToLine(docstringLine);
     await page.keyboard.press('End');

@@ -40,16 +40,22 @@ export interface FlowOptions {
   prepare?: (ws: SampleWorkspace) => Promise<void>;
   /** Makes the workspace instead of a copy of migrations-sample (the seed projects); gets the flow's settings. */
   workspace?: (settings: Record<string, unknown>) => Promise<SampleWorkspace>;
-  /** Extra environment for the editor (a PATH goes in front of its PATH). */
-  env?: () => NodeJS.ProcessEnv;
+  /**
+   * Extra environment for the editor process, and so for the extension host and Alembic. A PATH
+   * replaces the editor's PATH (Node stays first); a function is called when the flow starts.
+   */
+  env?: NodeJS.ProcessEnv | (() => NodeJS.ProcessEnv);
 }
 
 /** Workspace settings every flow uses: typing in flow 5 must not be rewritten by auto-closing. */
-const FLOW_SETTINGS: Record<string, unknown> = {
+export const FLOW_SETTINGS: Record<string, unknown> = {
   'editor.autoClosingBrackets': 'never',
   'editor.autoClosingQuotes': 'never',
   'editor.hover.delay': 300,
 };
+
+/** The extension's own log (its LogOutputChannel) under a workbench's user-data-dir. */
+export const EXTENSION_LOG = /alembic-pilot\.alembic-pilot[/\\]Alembic Pilot\.log$/;
 
 /** The log files the extension wrote under a workbench's user-data-dir. */
 export function extensionLogFiles(userDataDir: string, pattern: RegExp): string[] {
@@ -90,7 +96,7 @@ export function flow(id: string, title: string, body: (f: FlowContext) => Promis
     };
     const logOf = (): string => {
       if (!wb) return '';
-      return extensionLogFiles(wb.userDataDir, /alembic-pilot\.alembic-pilot[/\\]Alembic Pilot\.log$/).map((f) => readFileSync(f, 'utf8')).join('\n');
+      return extensionLogFiles(wb.userDataDir, EXTENSION_LOG).map((f) => readFileSync(f, 'utf8')).join('\n');
     };
     try {
       await options.prepare?.(ws);
@@ -98,7 +104,7 @@ export function flow(id: string, title: string, body: (f: FlowContext) => Promis
         folder: ws.folder,
         trusted: options.trusted !== false,
         ...(options.userSettings ? { userSettings: options.userSettings } : {}),
-        ...(options.env ? { env: options.env() } : {}),
+        ...(options.env ? { env: typeof options.env === 'function' ? options.env() : options.env } : {}),
       });
       page = wb.page;
       const driver = new Driver(page);
@@ -113,7 +119,7 @@ export function flow(id: string, title: string, body: (f: FlowContext) => Promis
     } finally {
       // The extension's log goes next to the screenshots: it is what explains a failure.
       if (wb) {
-        for (const file of extensionLogFiles(wb.userDataDir, /alembic-pilot\.alembic-pilot[/\\]Alembic Pilot\.log$/)) copyFileSync(file, path.join(RESULTS_DIR, `${id}-alembic-pilot.log`));
+        for (const file of extensionLogFiles(wb.userDataDir, EXTENSION_LOG)) copyFileSync(file, path.join(RESULTS_DIR, `${id}-alembic-pilot.log`));
         await wb.close();
       }
       await ws.dispose();

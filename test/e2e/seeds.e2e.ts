@@ -100,7 +100,7 @@ flow(
     await step('started-outside');
   },
   {
-    env: () => ({ PATH: uvBin }),
+    env: () => ({ PATH: `${uvBin}${path.delimiter}${process.env.PATH ?? ''}` }),
     workspace: (settings) =>
       seedWorkspace({
         seed: '000-async-chatbot',

@@ -4,7 +4,7 @@ import { configureDatabase, selectDatabase } from './database';
 import { downgradeBase, downgradeOne, downgradeTo, stamp, upgradeHeads, upgradeTo } from './migrate';
 import { mergeHeads, newRevision } from './newRevision';
 import { showSql } from './showSql';
-import { copyRevisionId, loadMore, openFile, refresh, showOutput } from './view';
+import { copyRevisionId, loadMore, openFile, refresh, showOutput, showRevisions } from './view';
 
 /**
  * Every command, in one table (after rust-analyzer): its title for error messages, what it
@@ -26,6 +26,7 @@ interface Command {
 
 const TABLE: Record<string, Command> = {
   'alembicPilot.showOutput': { title: 'Show Output', run: showOutput, server: false, trusted: false },
+  'alembicPilot.showRevisions': { title: 'Show Revisions', run: showRevisions, server: false, trusted: false },
   'alembicPilot.refresh': { title: 'Refresh', run: refresh, server: true, trusted: false },
   'alembicPilot.loadMore': { title: 'Load More', run: loadMore, server: true, trusted: false },
   'alembicPilot.openFile': { title: 'Open File', run: openFile, server: true, trusted: false },

@@ -20,6 +20,9 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
   readonly treeView: vscode.TreeView<Node>;
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  /** Fires after the workbench was given an environment's revisions. */
+  private readonly served = new vscode.EventEmitter<void>();
+  private shown = false;
   private envs: EnvironmentInfo[] = [];
   private readonly envNodes = new Map<string, EnvNode>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -34,6 +37,10 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
     this.disposables.push(
       this.treeView,
       this.changed,
+      this.served,
+      this.treeView.onDidChangeVisibility((e) => {
+        if (e.visible) this.shown = true;
+      }),
       states.onDidChange((key) => {
         const node = this.envNodes.get(key);
         this.updateMessage();
@@ -81,7 +88,33 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
   getChildren(node?: Node): vscode.ProviderResult<Node[]> {
     if (!node) return this.envs.map((env) => this.envNodes.get(envKey(env))!).filter(Boolean);
     if (node.kind !== 'environment') return [];
-    return this.pages.children(node.env, this.states.get(node.env).view, this.folderOf(node.env));
+    const children = this.pages.children(node.env, this.states.get(node.env).view, this.folderOf(node.env));
+    // After the answer has left for the workbench.
+    void Promise.resolve(children).then(() => setTimeout(() => this.served.fire(), 0), () => undefined);
+    return children;
+  }
+
+  /** Whether the view has been visible in this window (the workbench has drawn it before). */
+  get hasBeenShown(): boolean {
+    return this.shown || this.treeView.visible;
+  }
+
+  /**
+   * Resolves true once the workbench has been given an environment's revisions, which it asks
+   * for only after it has drawn the environments; false after `timeoutMs`.
+   */
+  whenItemsServed(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        resolve(false);
+      }, timeoutMs);
+      const sub = this.served.event(() => {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(true);
+      });
+    });
   }
 
   getParent(node: Node): Node | undefined {

@@ -159,17 +159,19 @@ export function countSteps(lines: readonly string[]): number {
 }
 
 /**
- * Alembic's own error: the `FAILED: ...` line of a CommandError, else the last line of a
- * Python traceback (`sqlalchemy.exc.ProgrammingError: ...`), else undefined.
+ * Alembic's own error: the `FAILED: ...` line of a CommandError, else the exception line of the
+ * last Python traceback (`sqlalchemy.exc.ProgrammingError: (psycopg.errors.UndefinedTable)
+ * relation "x" does not exist`), else undefined. The frames of a traceback are indented, so the
+ * exception is its first line that is not; SQLAlchemy's message goes on over more lines
+ * (`LINE 1: ...`, `[SQL: ...]`, `(Background on this error ...)`), which stay in the log.
  */
 export function alembicFailure(lines: readonly string[]): string | undefined {
   const failed = lastIndex(lines, (l) => l.startsWith('FAILED:'));
   if (failed >= 0) return lines[failed]!.slice('FAILED:'.length).trim();
   const tracebackAt = lastIndex(lines, (l) => l.startsWith('Traceback (most recent call last)'));
   if (tracebackAt < 0) return undefined;
-  const tail = lines.slice(tracebackAt + 1);
-  const last = lastIndex(tail, (l) => l.trim() !== '' && !/^\s/.test(l) && !/^\(Background on this error/.test(l));
-  return last < 0 ? undefined : tail[last]!.trim();
+  const exception = lines.slice(tracebackAt + 1).find((l) => l.trim() !== '' && !/^\s/.test(l));
+  return exception?.trim();
 }
 
 function lastIndex(lines: readonly string[], test: (line: string) => boolean): number {

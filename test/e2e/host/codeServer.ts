@@ -74,21 +74,22 @@ export class CodeServerHost implements WorkbenchHost {
 
   /**
    * code-server reads its config from XDG_CONFIG_HOME; pointing that at the run's folder keeps
-   * ~/.config clean. A PATH in `extra` goes in front of the PATH the editor gets otherwise.
+   * ~/.config clean. A PATH in `extra` replaces the editor's PATH (Node stays in front).
    */
   private baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const { node } = this.install!;
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|VITEST|NODE_OPTIONS$)/i.test(k)));
-    const { PATH: extraPath, ...rest } = extra;
     return {
       ...clean,
       XDG_CONFIG_HOME: path.join(this.root, 'config'),
       XDG_DATA_HOME: path.join(this.root, 'data'),
-      // Otherwise the server replaces PATH with a login shell's (resolveShellEnv), which
-      // /etc/profile resets: a program a flow puts on PATH (a `uv` stand-in) would be lost.
+      // The server gives extension hosts the environment of a login shell unless it was started
+      // from VS Code's CLI; this says it was, so that the extension host (and the Alembic it
+      // runs) sees the environment this suite sets up, not whatever ~/.profile adds to PATH.
       VSCODE_CLI: '1',
-      PATH: [extraPath, path.dirname(node), process.env.PATH].filter((p) => p !== undefined && p !== '').join(path.delimiter),
-      ...rest,
+      ...extra,
+      // Node 24 stays first on a PATH a flow replaces.
+      PATH: `${path.dirname(node)}${path.delimiter}${extra['PATH'] ?? process.env.PATH ?? ''}`,
     };
   }
 

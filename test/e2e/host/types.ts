@@ -16,7 +16,10 @@ export interface OpenOptions {
   trusted: boolean;
   /** User settings over the suite's defaults (host/userSettings.ts). */
   userSettings?: Record<string, unknown>;
-  /** Extra environment for the editor process, and so for the extension host and Alembic; a PATH goes in front. */
+  /**
+   * Extra environment for the editor process, and so for the extension host and Alembic. A PATH
+   * replaces the editor's PATH, with Node kept first.
+   */
   env?: NodeJS.ProcessEnv;
 }
 

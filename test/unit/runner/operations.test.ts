@@ -69,7 +69,32 @@ describe('reading what Alembic printed', () => {
   it('finds Alembic error messages', () => {
     expect(alembicFailure(['INFO x', "FAILED: Can't locate revision identified by 'zzz'"])).toBe("Can't locate revision identified by 'zzz'");
     const traceback = ['Traceback (most recent call last):', '  File "x.py", line 1', '    raise', 'psycopg.errors.DivisionByZero: division by zero', '[SQL: SELECT 1/0]', '(Background on this error at: https://sqlalche.me/e/20/9h9h)'];
-    expect(alembicFailure(traceback)).toBe('[SQL: SELECT 1/0]');
+    expect(alembicFailure(traceback)).toBe('psycopg.errors.DivisionByZero: division by zero');
+    // SQLAlchemy's message runs over several lines after the exception; the first one is the error
+    // (the e2e flow failure-log found the notification showing "[SQL: ...]" instead).
+    const chained = [
+      'Traceback (most recent call last):',
+      '  File "/v/psycopg/cursor.py", line 117, in execute',
+      '    raise ex.with_traceback(None)',
+      'psycopg.errors.UndefinedTable: relation "no_such_table" does not exist',
+      'LINE 1: SELECT * FROM no_such_table',
+      '                      ^',
+      '',
+      'The above exception was the direct cause of the following exception:',
+      '',
+      'Traceback (most recent call last):',
+      '  File "<frozen runpy>", line 198, in _run_module_as_main',
+      '  File "/v/psycopg/cursor.py", line 117, in execute',
+      '    raise ex.with_traceback(None)',
+      '    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^',
+      'sqlalchemy.exc.ProgrammingError: (psycopg.errors.UndefinedTable) relation "no_such_table" does not exist',
+      'LINE 1: SELECT * FROM no_such_table',
+      '                      ^',
+      '[SQL: SELECT * FROM no_such_table]',
+      '(Background on this error at: https://sqlalche.me/e/21/f405)',
+    ];
+    expect(alembicFailure(chained)).toBe('sqlalchemy.exc.ProgrammingError: (psycopg.errors.UndefinedTable) relation "no_such_table" does not exist');
+    expect(alembicFailure(['Traceback (most recent call last):', '  File "x.py", line 3, in upgrade', 'KeyboardInterrupt'])).toBe('KeyboardInterrupt');
     expect(alembicFailure(['nothing'])).toBeUndefined();
   });
 });
