@@ -180,7 +180,11 @@ export class Ctx implements vscode.Disposable {
     for (const env of this.environments) void this.states.refresh(env, interactive);
   }
 
-  /** Polls PostgreSQL states while the view is visible (`alembicPilot.refreshIntervalSeconds`). */
+  /**
+   * Polls the states read without Python (PostgreSQL, SQLite) while the view is visible
+   * (`alembicPilot.refreshIntervalSeconds`); a state read through `alembic current` is not
+   * polled, since each read starts Python.
+   */
   private schedulePolling(): void {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = undefined;
@@ -194,7 +198,8 @@ export class Ctx implements vscode.Disposable {
     if (interval <= 0 || !this.view.treeView.visible || !this.trusted) return;
     this.pollTimer = setInterval(() => {
       for (const env of this.environments) {
-        if (this.states.get(env).db?.dialect === 'postgresql') void this.states.refresh(env, false);
+        const state = this.states.get(env);
+        if ((state.db?.dialect === 'postgresql' || state.db?.dialect === 'sqlite') && state.viaAlembic !== true) void this.states.refresh(env, false);
       }
     }, interval * 1000);
   }

@@ -34,6 +34,9 @@ describe('the packaged .vsix', () => {
         'extension/dist/client.js',
         'extension/dist/libpg-query.wasm',
         'extension/dist/server.js',
+        // SQLite's WASM build, loaded by the client when it first reads a SQLite database.
+        'extension/dist/sqlite3.js',
+        'extension/dist/sqlite3.wasm',
         'extension/docs/CONFIGURATION.md',
         'extension/media/alembic.svg',
         'extension/package.json',

@@ -7,6 +7,7 @@ import { run } from '../helpers/run';
 import { SEED_ROOT, withDriver, writeUvShim } from '../helpers/seedProjects';
 import { until, type Driver } from './driver';
 import { flow, type FlowContext } from './harness';
+import { watchExtensionProcesses } from './host/extensionProcesses';
 import { recordMetric } from './results';
 import { filesContaining, seedWorkspace, type SeedWorkspace } from './seedWorkspace';
 
@@ -149,18 +150,24 @@ flow(
 
 flow(
   'seed-002',
-  'incident service: the developers’ SQLite, read through `alembic current`; Upgrade to Head(s)',
+  'incident service: the developers’ SQLite, read without Python (no file yet, named above the tree); Upgrade to Head(s)',
   async ({ driver, ws, step }) => {
     const seed = ws as SeedWorkspace;
+    // Every process the extension starts: the state is read in-process, so the only Alembic is the upgrade.
+    const processes = watchExtensionProcesses(path.join(inject('e2eHost').extensionsDir, 'alembic-pilot.alembic-pilot-'), ws.folder);
     await driver.openRevisionsView();
     await driver.widenSidebar();
     await envRow(driver, 'database · empty · 3 pending', 90_000);
     expect((await driver.treeTexts()).map((r) => r.label)).toEqual(['backend/alembic.ini', 'alert category', 'add resolution notes', 'initial schema']);
+    expect(await driver.viewMessage()).toContain(`No database file at ${seed.file('backend/history.db')}`);
     await step('view');
     await driver.rowAction('alembic.ini', 'Upgrade to Head(s)');
     expect(await driver.notification(/^Upgraded /, 120_000)).toMatch(/^Upgraded .* to 003_alert_category \(3 revisions\) in \d+\.\d s\.$/);
     await envRow(driver, 'database · 003_alert_ca · up to date', 90_000);
     expect(await stateOf(driver, '002_add_reso')).toBe('applied');
+    const alembicRuns = processes.stop().others.filter((c) => /\balembic\b/.test(c) && !/server\.js/.test(c));
+    expect(alembicRuns.some((c) => / upgrade /.test(` ${c} `))).toBe(true);
+    expect(alembicRuns.filter((c) => / current( |$)/.test(` ${c} `))).toEqual([]);
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
     delete env['DATABASE_URL'];
     const current = await run(inject('alembicPython'), ['-m', 'alembic', 'current'], { cwd: seed.file('backend'), env, timeoutMs: 120_000 });

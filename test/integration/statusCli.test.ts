@@ -129,14 +129,23 @@ describe('status with the version table env.py names', () => {
   });
 });
 
-describe('status of a SQLite database, through alembic current', () => {
-  it('falls back to the runner and says so on stderr', async () => {
+describe('status of a SQLite database, without Python', () => {
+  it('reads the file in-process (stderr stays empty); other dialects still go through `alembic current`, and say so', async () => {
     symlinkSync(path.dirname(path.dirname(python)), path.join(sample.dir, '.venv'));
     const url = `sqlite:///${path.join(sample.dir, 'dev.db')}`;
     await sample.alembicChecked(['stamp', '7d40e9b1f3a6'], url);
     const r = await status(['--json', '--url', url, sample.dir]);
-    expect(r.stderr).toMatch(/is not PostgreSQL; reading its state with `alembic current` through the virtual environment/);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ current: ['7d40e9b1f3a6'], pending: ['9b2c41e7d05f', '41f7c2d9e8b3', 'ab93e5d7c162', 'e6a3f8c1b920'], upToDate: false });
+    expect(JSON.parse(r.stdout)).toEqual({
+      current: ['7d40e9b1f3a6'],
+      heads: expect.any(Array),
+      pending: ['9b2c41e7d05f', '41f7c2d9e8b3', 'ab93e5d7c162', 'e6a3f8c1b920'],
+      upToDate: false,
+    });
+    // MySQL has no reader of ours: Alembic is asked (and fails here, with no MySQL driver installed).
+    const mysql = await status(['--json', '--url', 'mysql://app@127.0.0.1:1/app', sample.dir]);
+    expect(mysql.stderr).toMatch(/^alembic-pilot: reading the state of mysql:\/\/app@127\.0\.0\.1:1\/app with `alembic current` through the virtual environment .*, because mysql:\/\/app@127\.0\.0\.1:1\/app is not PostgreSQL or SQLite\.\n/);
+    expect(mysql.code).toBe(2);
   });
 });

@@ -46,10 +46,19 @@ function importsOf(file: string): string[] {
 }
 
 describe('architecture invariants', () => {
-  it('the language server never imports db/, runner/ or pg', async () => {
+  it('the language server never imports db/, runner/, pg or SQLite', async () => {
     const inputs = await inputsOf('server/src/server.ts');
     expect(inputs.some((f) => f.startsWith('server/src/lsp/'))).toBe(true);
-    expect(inputs.filter((f) => /^server\/src\/(db|runner)\//.test(f) || /node_modules\/(pg|pg-[^/]+|dotenv)\//.test(f))).toEqual([]);
+    expect(inputs.filter((f) => /^server\/src\/(db|runner)\//.test(f) || /node_modules\/(pg|pg-[^/]+|dotenv|@sqlite\.org)\//.test(f))).toEqual([]);
+  });
+
+  it('SQLite\'s WASM build is reached only through one dynamic import, which esbuild.mjs keeps out of the bundles', () => {
+    const importers = [...sourceFiles('server/src'), ...sourceFiles('client/src')].filter((f) => importsOf(f).some((i) => i.startsWith('@sqlite.org/')));
+    expect(importers).toEqual(['server/src/db/sqliteEngine.ts']);
+    const text = readFileSync(path.join(repo, 'server/src/db/sqliteEngine.ts'), 'utf8');
+    expect(text).toMatch(/import\('@sqlite\.org\/sqlite-wasm'\)/);
+    expect(text).not.toMatch(/^import [^t][^\n]*'@sqlite\.org\/sqlite-wasm'/m);
+    expect(readFileSync(path.join(repo, 'esbuild.mjs'), 'utf8')).toMatch(/filter: \/\^@sqlite\\\.org\\\/sqlite-wasm\$\/ \}, \(\) => \(\{ path: '\.\/sqlite3\.js', external: true \}\)/);
   });
 
   it('the CLI reaches db/ and runner/ (for status) and the bundle check can see them', async () => {

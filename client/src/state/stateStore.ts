@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DatabaseError, VersionStateReader, versionTableFor, type ResolvedDatabase } from '../../../server/src/db';
+import { DatabaseError, readSqliteVersionState, VersionStateReader, versionTableFor, type ResolvedDatabase, type VersionTableName } from '../../../server/src/db';
 import type { EnvironmentInfo } from '../../../server/src/protocol';
 import { envKey } from '../environments';
 import type { ServerApi } from '../serverApi';
@@ -12,21 +12,32 @@ export interface EnvDatabaseState {
   db?: ResolvedDatabase | undefined;
   /** When the last read finished, for "refresh when stale". */
   readAt?: number;
+  /** The last read started Python (`alembic current`), so it is not repeated by polling. */
+  viaAlembic?: boolean;
 }
 
-/** Reads `alembic current` for databases `pg` cannot read (SQLite, MySQL): the runner's job. */
+interface CurrentRead {
+  current: string[];
+  note?: string | undefined;
+  viaAlembic?: boolean;
+}
+
+/** Reads `alembic current` for databases we cannot read ourselves (MySQL...): the runner's job. */
 export type AlembicCurrent = (env: EnvironmentInfo, db: ResolvedDatabase, token?: vscode.CancellationToken) => Promise<string[]>;
 
 /**
- * The database state of every environment, read through `pg` for PostgreSQL and through
- * `alembic current` otherwise. Reads of one environment never overlap: a refresh asked for
- * while one runs waits for it and then reads once more.
+ * The database state of every environment, read through `pg` for PostgreSQL, in-process for
+ * SQLite (db/sqliteState.ts), and through `alembic current` otherwise. Reads of one
+ * environment never overlap: a refresh asked for while one runs waits for it and then reads
+ * once more.
  */
 export class StateStore implements vscode.Disposable {
   private readonly states = new Map<string, EnvDatabaseState>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Map<string, Promise<void>>();
   private readonly asked = new Set<string>();
+  /** Reasons already logged for reading a SQLite database through Alembic, so polling does not repeat them. */
+  private readonly fallbacksLogged = new Set<string>();
   private readonly changed = new vscode.EventEmitter<string>();
   /** Fires with the environment key whose state changed. */
   readonly onDidChange = this.changed.event;
@@ -89,10 +100,10 @@ export class StateStore implements vscode.Disposable {
     const previous = this.states.get(envKey(env));
     if (!previous || previous.view.kind === 'none' || previous.db?.url !== db.url) this.set(env, { view: { kind: 'loading', name }, db });
     try {
-      const current = await this.readCurrent(env, db, interactive);
+      const { current, note, viaAlembic } = await this.readCurrent(env, db, interactive);
       const problem = await this.unknownRevisions(env, current);
       const pending = problem === undefined ? await this.pendingCount(env, current) : undefined;
-      this.set(env, { view: { kind: 'ok', name, current, pending, problem }, db });
+      this.set(env, { view: { kind: 'ok', name, current, pending, problem, note }, db, viaAlembic });
     } catch (e) {
       const reason = message(e);
       this.log.warn(`Reading the state of ${env.label} from ${db.display} failed: ${reason}`);
@@ -100,13 +111,14 @@ export class StateStore implements vscode.Disposable {
     }
   }
 
-  private async readCurrent(env: EnvironmentInfo, db: ResolvedDatabase, interactive: boolean): Promise<string[]> {
-    if (db.dialect !== 'postgresql') return this.alembicCurrent(env, db);
+  private async readCurrent(env: EnvironmentInfo, db: ResolvedDatabase, interactive: boolean): Promise<CurrentRead> {
     const table = versionTableFor(this.databases.versionTableSetting(env), env.envPy);
+    if (db.dialect === 'sqlite') return this.readSqlite(env, db, table);
+    if (db.dialect !== 'postgresql') return { current: await this.alembicCurrent(env, db), viaAlembic: true };
     for (;;) {
       try {
         const state = await this.reader.read(await this.databases.target(db), table);
-        return state.current;
+        return { current: state.current };
       } catch (e) {
         // The server rejected the login: ask once per session on our own, and again whenever
         // the user asks for a refresh; a dismissed prompt leaves the reason in the view.
@@ -115,6 +127,26 @@ export class StateStore implements vscode.Disposable {
         this.asked.add(db.display);
         if (!(await this.databases.askPassword(db, e))) throw e;
       }
+    }
+  }
+
+  /**
+   * SQLite without Python, the file resolved against the folder runs use; what only Alembic
+   * can read (an attached schema, SQLCipher...) is asked of `alembic current`, and the reason
+   * logged once.
+   */
+  private async readSqlite(env: EnvironmentInfo, db: ResolvedDatabase, table: VersionTableName): Promise<CurrentRead> {
+    try {
+      const state = await readSqliteVersionState(db.url, { cwd: this.databases.cwd(env), table });
+      return { current: state.current, note: state.note };
+    } catch (e) {
+      if (!(e instanceof DatabaseError) || e.kind !== 'needs-alembic') throw e;
+      const line = `Reading the state of ${env.label} from ${db.display} with \`alembic current\`, because ${e.message}.`;
+      if (!this.fallbacksLogged.has(line)) {
+        this.fallbacksLogged.add(line);
+        this.log.info(line);
+      }
+      return { current: await this.alembicCurrent(env, db), viaAlembic: true };
     }
   }
 

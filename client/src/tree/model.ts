@@ -42,6 +42,11 @@ export type DatabaseView =
       pending?: number | undefined;
       /** Something about the state a person must know, such as a version no file declares. */
       problem?: string | undefined;
+      /**
+       * A fact about the state that is no fault: no SQLite file yet (with the path it was
+       * looked for at), or an in-memory SQLite URL.
+       */
+      note?: string | undefined;
     };
 
 export interface Icon {
@@ -183,6 +188,7 @@ export function environmentItem(env: EnvironmentData, db: DatabaseView): ItemDat
       if (db.pending !== undefined) parts.push(db.pending === 0 ? 'up to date' : `${db.pending} pending`);
       if (db.problem !== undefined) icon = { id: 'warning', color: 'problemsWarningIcon.foreground' };
       dbLine = `Database: ${db.name ?? '(from the environment)'}, at ${db.current.length === 0 ? 'base (nothing applied)' : db.current.map((c) => `\`${c}\``).join(', ')}`;
+      if (db.note !== undefined) dbLine += `  \n${escapeMarkdown(db.note)}`;
       break;
     }
   }

@@ -163,7 +163,8 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
 
   /**
    * The message above the tree says what keeps the states from being known: no database,
-   * an unreachable one (with the reason), Restricted Mode, or a version no file declares.
+   * an unreachable one (with the reason), Restricted Mode, or a version no file declares;
+   * and a note about a state (no SQLite file yet, at the path named).
    */
   private updateMessage(): void {
     const lines: string[] = [];
@@ -174,6 +175,7 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
       if (view.kind === 'none') lines.push(`${prefix}No database is configured, so every state is unknown. Use "Configure Database…" to name one.`);
       else if (view.kind === 'unreachable') lines.push(`${prefix}The database ${view.name ?? ''} is unreachable: ${view.reason}`.replace('  ', ' '));
       else if (view.kind === 'ok' && view.problem !== undefined) lines.push(`${prefix}${view.problem}`);
+      else if (view.kind === 'ok' && view.note !== undefined) lines.push(`${prefix}${view.note}`);
     }
     if (this.envs.some((env) => this.states.get(env).view.kind === 'restricted')) {
       lines.unshift('Restricted Mode: the database is not read and nothing runs Alembic until you trust this folder.');

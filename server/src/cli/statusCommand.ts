@@ -10,13 +10,16 @@ import { connect } from '../db/connections';
 import { DatabaseError } from '../db/errors';
 import { pgTarget } from '../db/pgOptions';
 import { resolveDatabase } from '../db/resolve';
+import { readSqliteVersionState } from '../db/sqliteState';
 import { queryVersionState, versionTableFor, type VersionTableName } from '../db/versionState';
 import { UsageError, type CliIO } from './io';
 
 /**
  * `alembic-pilot status`: where a database is in an environment's history and what
  * `alembic upgrade heads` would still run, for CI jobs and health checks. PostgreSQL is read
- * through `pg` without Python; other dialects ask `alembic current` through the runner.
+ * through `pg` and SQLite through SQLite's WebAssembly build, both without Python; other
+ * dialects (and the few SQLite set-ups only Alembic can read) ask `alembic current` through
+ * the runner, and say so on stderr.
  */
 
 export interface StatusOptions {
@@ -52,7 +55,9 @@ export async function runStatus(opts: StatusOptions, io: CliIO, processEnv: Node
 
   let current: string[];
   try {
-    current = database.dialect === 'postgresql' ? await readWithPg(database.url, env, processEnv) : await readWithAlembic(env, await envPyOf(env), database, runCwd, io, processEnv);
+    if (database.dialect === 'postgresql') current = await readWithPg(database.url, env, processEnv);
+    else if (database.dialect === 'sqlite') current = await readSqlite(env, database, runCwd, io, processEnv);
+    else current = await readWithAlembic(env, await envPyOf(env), database, runCwd, io, processEnv, `${database.display} is not PostgreSQL or SQLite`);
   } catch (e) {
     if (e instanceof DatabaseError || e instanceof StatusError) {
       io.stderr(`alembic-pilot: ${e.message}`);
@@ -131,14 +136,25 @@ async function readWithPg(url: string, env: AlembicEnvironment, processEnv: Node
   }
 }
 
-async function readWithAlembic(
-  env: AlembicEnvironment,
-  envPy: EnvPyFacts,
-  database: NonNullable<Awaited<ReturnType<typeof resolveDatabase>>>,
-  cwd: string,
-  io: CliIO,
-  processEnv: NodeJS.ProcessEnv,
-): Promise<string[]> {
+type Database = NonNullable<Awaited<ReturnType<typeof resolveDatabase>>>;
+
+/**
+ * SQLite in-process, the file resolved against the folder Alembic runs in. A fact about the
+ * state (no file yet, an in-memory URL) goes to stderr, so the JSON on stdout stays as it was;
+ * what only Alembic can read goes to `alembic current` with the reason.
+ */
+async function readSqlite(env: AlembicEnvironment, database: Database, cwd: string, io: CliIO, processEnv: NodeJS.ProcessEnv): Promise<string[]> {
+  try {
+    const state = await readSqliteVersionState(database.url, { cwd, table: await versionTableOf(env) });
+    if (state.note !== undefined) io.stderr(`alembic-pilot: ${state.note}`);
+    return state.current;
+  } catch (e) {
+    if (!(e instanceof DatabaseError) || e.kind !== 'needs-alembic') throw e;
+    return readWithAlembic(env, await envPyOf(env), database, cwd, io, processEnv, e.message);
+  }
+}
+
+async function readWithAlembic(env: AlembicEnvironment, envPy: EnvPyFacts, database: Database, cwd: string, io: CliIO, processEnv: NodeJS.ProcessEnv, reason: string): Promise<string[]> {
   // The runner (child processes, readline) is loaded only for databases pg cannot read.
   const { findAlembicCommand, AlembicRunner, AlembicCommandError } = await import('../runner/index.js');
   let command;
@@ -147,7 +163,7 @@ async function readWithAlembic(
   } catch (e) {
     throw e instanceof AlembicCommandError ? new StatusError(e.message) : e;
   }
-  io.stderr(`alembic-pilot: ${database.display} is not PostgreSQL; reading its state with \`alembic current\` through ${command.description}.`);
+  io.stderr(`alembic-pilot: reading the state of ${database.display} with \`alembic current\` through ${command.description}, because ${reason}.`);
   const runner = new AlembicRunner({ processEnv });
   const result = await runner.run({ env: { ...env, envPy }, operation: { kind: 'current' }, command, database, cwd });
   if (!result.ok) throw new StatusError(result.errorKind === 'alembic' ? `alembic current failed: ${result.alembicError ?? result.message}` : result.message);

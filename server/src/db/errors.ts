@@ -25,6 +25,15 @@ export type DatabaseErrorKind =
   | 'unknown-revision'
   /** The URL cannot be used: not PostgreSQL, an unknown driver, or not a URL. */
   | 'unsupported-url'
+  /** SQLite: the file is not a database, or is damaged. */
+  | 'corrupt'
+  /** SQLite: something kept writing the file while we read it. */
+  | 'busy'
+  /**
+   * SQLite: only Alembic can read this state (an attached schema, SQLCipher, a file too large
+   * to copy); the caller asks `alembic current` and says why.
+   */
+  | 'needs-alembic'
   | 'other';
 
 export class DatabaseError extends Error {

@@ -1,6 +1,7 @@
 /**
  * Database state for the extension host and the `status` CLI: SQLAlchemy URLs as `pg` options,
- * where an environment's URL comes from, and the Alembic version table read through `pg`.
+ * where an environment's URL comes from, and the Alembic version table read through `pg`, or
+ * for SQLite through SQLite's WebAssembly build (loaded on first use).
  * Node-only (no `vscode`); the language server never imports it (see docs/ARCHITECTURE.md).
  */
 export { connect, DatabaseConnections, STATE_APPLICATION_NAME, type ConnectOptions } from './connections';
@@ -27,4 +28,6 @@ export {
   type VersionState,
   type VersionTableName,
 } from './versionState';
+export { readSqliteVersionState, type SqliteReadOptions } from './sqliteState';
+export { sqliteLocation, type SqliteLocation } from './sqliteUrl';
 export { dialectOf, isPlaceholderUrl, parseSqlalchemyUrl, PLACEHOLDER_URL, redactUrl, type Dialect, type SqlalchemyUrl } from '../core/config/sqlalchemyUrl';

@@ -5,7 +5,8 @@ import type { PgTarget } from './pgOptions';
 
 /**
  * Which revisions a database is at: the rows of its Alembic version table, read through `pg`
- * without Python. Several rows are several heads; no table means nothing was ever applied.
+ * without Python (SQLite: sqliteState.ts). Several rows are several heads; no table means
+ * nothing was ever applied.
  */
 
 export interface VersionTableName {
@@ -48,6 +49,14 @@ export interface VersionState {
   /** False when the table does not exist: nothing was ever applied (or the name is wrong). */
   tableExists: boolean;
   table: VersionTableName;
+  /** SQLite: the database file that was read (absolute). */
+  file?: string;
+  /**
+   * Something true about this state that a person should be told beside it: an in-memory
+   * SQLite database (no state at all), or no database file yet (named, so a wrong working
+   * directory shows).
+   */
+  note?: string;
 }
 
 /** Reads the version table on an open connection; errors are pg's, not yet classified. */

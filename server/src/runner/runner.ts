@@ -5,6 +5,7 @@ import { DatabaseConnections } from '../db/connections';
 import { DatabaseError } from '../db/errors';
 import { pgTarget, type PgTarget } from '../db/pgOptions';
 import type { DatabaseEnvironment, ResolvedDatabase } from '../db/resolve';
+import { readSqliteVersionState } from '../db/sqliteState';
 import { queryVersionState, versionTableFor, versionTableLabel, type VersionTableName } from '../db/versionState';
 import { acquireRunLock, cancelRunStatements, RunLockBusyError, type HeldLock } from './advisoryLock';
 import type { AlembicCommand } from './command';
@@ -246,15 +247,23 @@ export class AlembicRunner {
         afterError = e instanceof DatabaseError ? e : new DatabaseError('other', String(e));
       }
     } else if (req.database && writesDatabase(req.operation) && result.exitCode === 0 && !cancelReport) {
-      // Without pg we can only ask Alembic itself where the database is now.
-      const current = spawnAlembic({ argv: [...req.command.argv, ...configArguments(req.env), 'current'], cwd, env, secrets });
-      const answer = await current.done;
-      if (answer.exitCode === 0) {
-        after = parseCurrentOutput(answer.stdout);
+      // SQLite is read in-process, in the folder Alembic ran in; other dialects (and what only
+      // Alembic can read) are asked of Alembic itself.
+      const sqlite = req.database.dialect === 'sqlite' ? await readSqliteRows(req.database.url, cwd, table) : undefined;
+      if (sqlite instanceof DatabaseError) afterError = sqlite;
+      else if (sqlite !== undefined) {
+        after = sqlite;
         base.after = after;
       } else {
-        const why = alembicFailure(answer.lines.map((l) => l.text)) ?? `exit code ${String(answer.exitCode)}`;
-        afterError = new DatabaseError('other', `alembic current failed: ${why}`, { display: req.database.display });
+        const current = spawnAlembic({ argv: [...req.command.argv, ...configArguments(req.env), 'current'], cwd, env, secrets });
+        const answer = await current.done;
+        if (answer.exitCode === 0) {
+          after = parseCurrentOutput(answer.stdout);
+          base.after = after;
+        } else {
+          const why = alembicFailure(answer.lines.map((l) => l.text)) ?? `exit code ${String(answer.exitCode)}`;
+          afterError = new DatabaseError('other', `alembic current failed: ${why}`, { display: req.database.display });
+        }
       }
     }
     const seconds = `${(base.durationMs / 1000).toFixed(1)} s`;
@@ -324,6 +333,19 @@ export class AlembicRunner {
     // still run (and hold its locks) until the server notices the client is gone.
     const findable = pgDb.driver !== 'asyncpg' && pgDb.driver !== 'pg8000';
     return { how, serverSessionsCancelled: Math.max(cancelled, 0), mayStillRun: cancelled < 0 || (cancelled === 0 && !findable) };
+  }
+}
+
+/**
+ * A SQLite database's rows without Python; undefined when only Alembic can read them (an
+ * attached schema, SQLCipher...), a DatabaseError when the file cannot be read.
+ */
+async function readSqliteRows(url: string, cwd: string, table: VersionTableName): Promise<string[] | DatabaseError | undefined> {
+  try {
+    return (await readSqliteVersionState(url, { cwd, table })).current;
+  } catch (e) {
+    if (!(e instanceof DatabaseError)) throw e;
+    return e.kind === 'needs-alembic' ? undefined : e;
   }
 }
 

@@ -190,11 +190,12 @@ describe('the runner: Alembic writes the file (the fallback and Autogenerate)', 
 });
 
 describe('the CLI on hostile file and folder names', () => {
-  it('graph, lint and status (SQLite, through alembic current) read them as names; nothing runs', async () => {
+  it('graph, lint and status (SQLite in-process, MySQL through alembic current) read them as names; nothing runs', async () => {
     // Relative: a shell would create the marker in its working directory (the sandbox, or the project).
     const root = path.join(sandbox, `proj $(touch ${path.basename(marker)}); 'q' "d"`);
     mkdirSync(root);
-    // The incident service develops on SQLite, which status reads through `alembic current`.
+    // The incident service develops on SQLite, which status reads in-process; a MySQL URL
+    // still goes through `alembic current`, so the hostile paths reach a spawn too.
     cpSync(path.join(SEED_ROOT, '002-incident-service'), root, { recursive: true });
     const backend = path.join(root, 'backend');
     // A revision file whose name is shell syntax.
@@ -210,10 +211,13 @@ describe('the CLI on hostile file and folder names', () => {
     expect(lint.stderr).toBe('');
     expect(lint.stdout).toContain('003_alert_category.py');
     const status = await cli(['status', '--json', '--url', 'sqlite:///state.db', backend], { cwd: sandbox, env });
-    expect(status.stderr).toMatch(/reading its state with `alembic current`/);
+    expect(status.stderr).toContain(`No database file at ${path.join(backend, 'state.db')}`);
     expect(status.stdout, status.stderr).not.toBe('');
     expect(JSON.parse(status.stdout)).toMatchObject({ current: [], pending: ['001_initial_schema', '002_add_resolution_notes', '003_alert_category', '004'] });
-    expect(existsSync(path.join(backend, 'state.db'))).toBe(true);
+    expect(existsSync(path.join(backend, 'state.db'))).toBe(false);
+    const mysql = await cli(['status', '--json', '--url', 'mysql://app@127.0.0.1:1/app', backend], { cwd: sandbox, env });
+    expect(mysql.stderr).toMatch(/with `alembic current` through/);
+    expect(mysql.code).toBe(2);
     expect(existsSync(marker)).toBe(false);
     expect(existsSync(path.join(backend, path.basename(marker)))).toBe(false);
     const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SpawnCall);

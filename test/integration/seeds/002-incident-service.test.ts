@@ -2,6 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveDatabase } from '../../../server/src/db/resolve';
+import { readSqliteVersionState } from '../../../server/src/db/sqliteState';
+import { versionTableFor } from '../../../server/src/db/versionState';
 import { AlembicRunner } from '../../../server/src/runner/runner';
 import { withClient } from '../../helpers/postgres';
 import { run } from '../../helpers/run';
@@ -10,8 +12,8 @@ import { cli, copySeed, environmentOf, lintJson, pgDatabase, roundTrip, venvComm
 import { inWorkspace, scaffoldSession } from '../../helpers/seedScaffold';
 
 /**
- * 002-incident-service (../shared/seeds/002): SQLite for development (state through `alembic
- * current`), PostgreSQL elsewhere, `batch_alter_table` revisions that the downgrade rules and
+ * 002-incident-service (../shared/seeds/002): SQLite for development (state read without
+ * Python, as the view reads it, and held to `alembic current`), PostgreSQL elsewhere, `batch_alter_table` revisions that the downgrade rules and
  * the lock rules must read, and the pending-migrations check of CI through `status`.
  */
 
@@ -114,26 +116,30 @@ describe('002-incident-service through the CLI', () => {
     );
   });
 
-  it('status of the developers’ SQLite goes through `alembic current` and says so; CI’s pending check exits 1', async () => {
+  it('status of the developers’ SQLite is read without Python and names the file not made yet; CI’s pending check exits 1', async () => {
     const r = await cli(['status', '--json', '.'], { cwd: backend(), env: { ...devShell(), DATABASE_URL: SQLITE_URL } });
-    expect(r.stderr).toMatch(/^alembic-pilot: sqlite:\/\/\/\.\/history\.db is not PostgreSQL; reading its state with `alembic current` through .*alembic on PATH\.\n$/);
+    expect(r.stderr).toBe(`alembic-pilot: No database file at ${path.join(backend(), 'history.db')} (relative to ${backend()}, the folder Alembic runs in): nothing applied. SQLAlchemy creates the file on Alembic's first connection; if your database is elsewhere, check the URL and the folder Alembic runs in.\n`);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual({ current: [], heads: HEADS, pending: ALL, upToDate: false });
+    expect(existsSync(path.join(backend(), 'history.db'))).toBe(false);
   });
 });
 
 describe('002-incident-service on SQLite (development) through the runner', () => {
-  it('upgrades, downgrades and upgrades again, the state read back through `alembic current`', async () => {
+  it('upgrades, downgrades and upgrades again, the state read back as the view reads it and through `alembic current`', async () => {
     const env = environmentOf(ini());
     const database = await resolveDatabase(env, { processEnv: { DATABASE_URL: SQLITE_URL } });
     expect(database).toMatchObject({ dialect: 'sqlite', source: 'process-env' });
     const runner = new AlembicRunner({ graceMs: 1_000 });
     const request = { env, command: venvCommand(python), database: database! };
-    // SQLite's state, as the view reads it: `alembic current` through the runner.
+    // SQLite's state, as the view reads it (without Python, the file resolved in backend/,
+    // where Alembic runs), held to what `alembic current` through the runner says.
     const current = async (): Promise<string[]> => {
+      const ours = await readSqliteVersionState(SQLITE_URL, { cwd: backend(), table: versionTableFor(undefined, env.envPy) });
       const r = await runner.run({ ...request, operation: { kind: 'current' } });
       if (!r.ok) throw new Error(r.message);
-      return r.current ?? [];
+      expect(ours.current).toEqual(r.current);
+      return ours.current;
     };
     const trip = await roundTrip(request, ini(), current, runner);
     expect(trip.steps.map((s) => s.result.after)).toEqual([HEADS, [], HEADS]);

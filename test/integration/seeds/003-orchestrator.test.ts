@@ -78,14 +78,22 @@ describe('003-orchestrator named databases', () => {
     const state = await runner.run({ env, command: venvCommand(python), database: staging, operation: { kind: 'current' } });
     expect(state.ok, state.message).toBe(true);
     expect(state.current).toEqual([]);
-    // From the repository root, as CI runs it: `alembic current` still runs in backend/, where
-    // the relative script_location and sqlite:/// paths of this project point.
+    // From the repository root, as CI runs it: the sqlite:/// paths are still resolved in
+    // backend/, where Alembic runs (the relative script_location points there too), and read
+    // without Python: stderr does not mention `alembic current`.
     const status = (url: string, extra: string[] = []): ReturnType<typeof cli> => cli(['status', '--json', '--url', url, ...extra, 'backend'], { cwd: seed.root, env: devShell() });
-    expect(JSON.parse((await status(dev.url)).stdout)).toMatchObject({ current: ['003'], upToDate: true });
-    expect(JSON.parse((await status(staging.url)).stdout)).toMatchObject({ current: [], pending: ['001', '002', '003'], upToDate: false });
+    const atDev = await status(dev.url);
+    expect(atDev.stderr).toBe('');
+    expect(JSON.parse(atDev.stdout)).toMatchObject({ current: ['003'], upToDate: true });
+    // staging was never migrated here: `alembic current` above created its empty file.
+    const atStaging = await status(staging.url);
+    expect(atStaging.stderr).toBe('');
+    expect(JSON.parse(atStaging.stdout)).toMatchObject({ current: [], pending: ['001', '002', '003'], upToDate: false });
+    // Run from the wrong folder, the relative path names another file, and the message shows which.
     const elsewhere = await status(dev.url, ['--cwd', '.']);
-    expect(elsewhere.code).toBe(2);
-    expect(elsewhere.stderr).toMatch(/alembic current failed: Path doesn't exist: migrations\./);
+    expect(elsewhere.code).toBe(1);
+    expect(JSON.parse(elsewhere.stdout)).toMatchObject({ current: [], upToDate: false });
+    expect(elsewhere.stderr).toContain(`No database file at ${path.join(seed.root, 'orchestrator_dev.db')} (relative to ${seed.root}, the folder Alembic runs in): nothing applied.`);
   });
 
   it('prod (PostgreSQL) makes the round trip through the runner', async () => {
