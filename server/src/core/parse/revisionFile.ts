@@ -116,6 +116,15 @@ export function parseRevisionFileIncremental(
   try {
     return parseIncrementally(path, text, previous, changes);
   } catch {
+    // Lezer reusing the previous tree can fail where a parse from scratch does not; the editor
+    // must then say what the CLI says.
+    if (previous) {
+      try {
+        return parseIncrementally(path, text, undefined, undefined);
+      } catch {
+        // Unreadable from scratch too.
+      }
+    }
     // An empty state makes the next parse start from scratch.
     return { file: withBomProblem(unreadable(path, withoutBom(text)), path, text), state: { text: '', tree: parsePython(''), statements: new StatementCache(undefined) } };
   }
