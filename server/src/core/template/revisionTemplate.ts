@@ -100,7 +100,7 @@ export function loadScriptTemplate(file: string): CompiledTemplate {
 }
 
 /** Mako reads a template file as UTF-8 after a BOM, unless a coding comment names another encoding. */
-function decodeTemplate(bytes: Uint8Array): string {
+export function decodeTemplate(bytes: Uint8Array): string {
   let text: string;
   try {
     // The decoder drops a leading BOM, as Mako does.
