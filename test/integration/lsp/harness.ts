@@ -37,6 +37,8 @@ export interface ClientOptions {
   capabilities?: ClientCapabilities;
   /** The `alembicPilot` section per scope URI; undefined means the client has no configuration support. */
   settings?: (scopeUri: string | undefined) => unknown;
+  /** The project folder to copy into the workspace; the sample project when omitted. */
+  project?: string;
 }
 
 export class TestClient {
@@ -50,7 +52,7 @@ export class TestClient {
 
   constructor(private readonly options: ClientOptions = {}) {
     this.work = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-lsp-'));
-    cpSync(path.join(repo, 'migrations-sample'), this.work, { recursive: true });
+    cpSync(options.project ?? path.join(repo, 'migrations-sample'), this.work, { recursive: true, verbatimSymlinks: true });
     this.server = spawn(process.execPath, [path.join(repo, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.conn = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));
     this.conn.onNotification(PublishDiagnosticsNotification.method, (p: PublishDiagnosticsParams) => {
@@ -86,6 +88,11 @@ export class TestClient {
     this.conn.dispose();
     this.server.kill();
     rmSync(this.work, { recursive: true, force: true });
+  }
+
+  /** The server process, for measuring it from outside (its memory in /proc). */
+  get pid(): number {
+    return this.server.pid!;
   }
 
   get alive(): boolean {
