@@ -5,12 +5,13 @@ import { UsageError, processIO, type CliIO } from './cli/io';
 import { MIN_FILES_FOR_WORKERS } from './cli/threads';
 import pkg from '../../package.json';
 
-const HELP = `alembic-pilot ${pkg.version}: lint and graph Alembic migrations, without running Python.
+const HELP = `alembic-pilot ${pkg.version}: lint and graph Alembic migrations without running Python, and show a database's status.
 
 Usage:
   alembic-pilot lint [--format text|json|sarif] [--config pyproject.toml] [--since GIT_REF] [--fix]
                      [--jobs N] <alembic.ini | pyproject.toml | folder | files...>
   alembic-pilot graph [--json] [--name SECTION] <alembic.ini | pyproject.toml | folder>
+  alembic-pilot status [--json] [--url URL] [--name SECTION] <alembic.ini | pyproject.toml | folder>
 
 Commands:
   lint     Check revision files with the language server's rules. A folder means every
@@ -32,6 +33,15 @@ Commands:
            -n, --name      the ini section to read, as \`alembic -n\` (default: alembic)
            Exit codes: 0 success (several heads are a state, not a problem); 1 problems found;
            2 bad usage, an unreadable config or an internal error.
+  status   Show which revisions a database is at and what \`alembic upgrade heads\` would run.
+           PostgreSQL is read directly (no Python); other databases through \`alembic current\`.
+           The database: --url, else DATABASE_URL (environment, then .env beside the config),
+           else sqlalchemy.url.
+           --json          {"current": [...], "heads": [...], "pending": [...], "upToDate": bool}
+           --url URL       a SQLAlchemy URL to read instead
+           -n, --name      the ini section to read, as \`alembic -n\` (default: alembic)
+           Exit codes: 0 at head; 1 revisions pending or an unknown revision in the database;
+           2 bad usage, an unreadable config, or a database that cannot be read.
 
 Options:
   -h, --help     show this help
@@ -91,6 +101,31 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         io,
       );
     }
+    if (command === 'status') {
+      const { values, positionals } = parse(rest, {
+        json: { type: 'boolean', default: false },
+        url: { type: 'string' },
+        name: { type: 'string', short: 'n' },
+        help: { type: 'boolean', short: 'h', default: false },
+      });
+      if (values.help) {
+        io.stdout(HELP);
+        return 0;
+      }
+      if (positionals.length !== 1) throw new UsageError('status takes exactly one argument: an alembic.ini, a pyproject.toml or a folder.');
+      // Loaded only here: pg and the runner cost `graph` and `lint` startup time.
+      defineNavigator();
+      const { runStatus } = await import('./cli/statusCommand.js');
+      return await runStatus(
+        {
+          json: values.json === true,
+          target: positionals[0]!,
+          ...(typeof values.url === 'string' ? { url: values.url } : {}),
+          ...(typeof values.name === 'string' ? { name: values.name } : {}),
+        },
+        io,
+      );
+    }
     throw new UsageError(`Unknown command '${command}'. Run alembic-pilot --help.`);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -99,6 +134,17 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     throw e;
   }
+}
+
+/**
+ * pg checks whether it runs in a Cloudflare Worker when it is loaded: through `navigator`, or,
+ * where there is none (Node 20), by constructing a `Response`, which loads Node's whole fetch
+ * implementation, a third of what `status` costs. Node 21 and later define `navigator`
+ * themselves; this short-lived process does the same on Node 20.
+ */
+function defineNavigator(): void {
+  if ('navigator' in globalThis) return;
+  Object.defineProperty(globalThis, 'navigator', { value: { userAgent: `Node.js/${process.versions.node.split('.')[0]}` }, configurable: true, writable: true });
 }
 
 function positiveInteger(option: string, raw: string): number {

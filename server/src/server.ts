@@ -21,7 +21,10 @@ import { pathOf } from './lsp/features/uris';
 import { applyEditorSettings } from './lsp/settings';
 import { loadSqlRules } from './lsp/sqlRules';
 import { WorkspaceModel } from './lsp/workspaceModel';
-import { GraphChangedNotification, GraphRequest } from './protocol';
+import { handleEnvironments, mergeHeadsOf } from './lsp/environmentsView';
+import { handlePlan, handleRevision } from './lsp/planView';
+import { handleScaffold } from './lsp/scaffoldView';
+import { EnvironmentsChangedNotification, EnvironmentsRequest, GraphChangedNotification, GraphRequest, PlanRequest, RevisionRequest, ScaffoldRequest } from './protocol';
 
 /**
  * The language server's wiring: LSP events in, model updates and diagnostics out. The model
@@ -110,8 +113,10 @@ connection.onDidChangeWatchedFiles((params) => {
   guarded('reacting to file changes', () => {
     const configChanged = params.changes.some((c) => /(?:alembic\.ini|pyproject\.toml)$/.test(c.uri));
     const listingChanged = params.changes.some((c) => c.type !== FileChangeType.Changed);
-    if (configChanged) model.rediscover();
-    else if (listingChanged) model.refreshListing();
+    if (configChanged) {
+      model.rediscover();
+      void connection.sendNotification(EnvironmentsChangedNotification.method, {});
+    } else if (listingChanged) model.refreshListing();
     else {
       for (const c of params.changes) {
         const file = pathOf(c.uri);
@@ -124,7 +129,24 @@ connection.onDidChangeWatchedFiles((params) => {
 });
 
 connection.onRequest(GraphRequest.method, (params: GraphRequest.Params | undefined) =>
-  guarded('answering the graph request', () => ({ environments: model.graph(params?.configFile) })) ?? { environments: [] },
+  guarded('answering the graph request', () => ({
+    environments: model.graph(typeof params?.configFile === 'string' ? params.configFile : undefined, typeof params?.section === 'string' ? params.section : undefined, params ?? {}),
+  })) ?? { environments: [] },
+);
+connection.onRequest(EnvironmentsRequest.method, (params: unknown) => guarded('listing the environments', () => handleEnvironments(model, params)) ?? { environments: [] });
+connection.onRequest(RevisionRequest.method, (params: unknown) => guarded('answering a revision request', () => handleRevision(model, params)) ?? null);
+connection.onRequest<PlanRequest.Result, void>(
+  PlanRequest.method,
+  (params: unknown): PlanRequest.Result => guarded('planning a migration', () => handlePlan(model, params)) ?? { ok: false, error: 'Alembic Pilot failed while planning; see its output.' },
+);
+connection.onRequest<ScaffoldRequest.Result, void>(
+  ScaffoldRequest.method,
+  (params: unknown): ScaffoldRequest.Result =>
+    guarded('rendering a new revision', () => handleScaffold(model, params, (configFile, section) => mergeHeadsOf(model, configFile, section))) ?? {
+      ok: false,
+      fallback: true,
+      reason: 'Alembic Pilot failed while rendering the revision; see its output.',
+    },
 );
 
 connection.onHover((params) => guarded('answering a hover', () => handleHover(model, params)) ?? null);

@@ -8,9 +8,21 @@ import { delay, describeFailure, redactSecrets, run, runChecked } from './run';
 
 /** A running PostgreSQL server that tests may use; `stop` is safe to call more than once. */
 export interface PostgresHandle {
-  /** A superuser URL for the server's `postgres` database. */
+  /** A superuser URL for the server's `postgres` database (with the password, when there is one). */
   url: string;
   stop(): Promise<void>;
+  /** Stops the server but keeps its data, for tests of a database that goes away (own clusters only). */
+  pause(): Promise<void>;
+  /** Starts a paused server again on the same port. */
+  resume(): Promise<void>;
+}
+
+export interface StartOptions {
+  /**
+   * A superuser password: the cluster then authenticates every TCP connection with
+   * scram-sha-256 instead of trusting it, for tests of wrong and missing passwords.
+   */
+  password?: string;
 }
 
 /** Where Debian's postgresql-15 package puts the server programs; overridable for other layouts. */
@@ -78,11 +90,14 @@ async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
  * trust authentication on 127.0.0.1, a free port and durability switched off for speed. When
  * TEST_DATABASE_URL is set, that server is used instead and `stop` leaves it alone.
  */
-export async function startPostgres(): Promise<PostgresHandle> {
+export async function startPostgres(options: StartOptions = {}): Promise<PostgresHandle> {
   const external = process.env.TEST_DATABASE_URL;
-  if (external) {
+  if (external && options.password === undefined) {
     await waitForConnection(external);
-    return { url: external, stop: async () => undefined };
+    const refuse = async (): Promise<void> => {
+      throw new Error('TEST_DATABASE_URL names a server these tests may not stop.');
+    };
+    return { url: external, stop: async () => undefined, pause: refuse, resume: refuse };
   }
 
   const bin = postgresBinDir();
@@ -119,10 +134,20 @@ export async function startPostgres(): Promise<PostgresHandle> {
       const { uid, gid } = await postgresUserIds();
       await fs.chown(base, uid, gid);
     }
+    const auth = ['--auth=trust'];
+    if (options.password !== undefined) {
+      const pwfile = path.join(base, 'pwfile');
+      await fs.writeFile(pwfile, `${options.password}\n`);
+      if (asRoot) {
+        const { uid, gid } = await postgresUserIds();
+        await fs.chown(pwfile, uid, gid);
+      }
+      auth.splice(0, 1, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`);
+    }
     const [initCmd, initArgs] = command(initdb, [
       '-D', dataDir,
       '-U', 'postgres',
-      '--auth=trust',
+      ...auth,
       '--encoding=UTF8',
       '--locale=C',
       '--no-sync',
@@ -130,10 +155,20 @@ export async function startPostgres(): Promise<PostgresHandle> {
     ]);
     await runChecked(initCmd, initArgs, { timeoutMs: 120_000 });
 
-    const url = await startOnFreePort(command, pgCtl, base, dataDir, logFile);
+    const plainUrl = await startOnFreePort(command, pgCtl, base, dataDir, logFile);
+    const url = options.password === undefined ? plainUrl : plainUrl.replace('postgres@', `postgres:${encodeURIComponent(options.password)}@`);
     await waitForConnection(url);
     return {
       url,
+      pause: async () => {
+        const [cmd, args] = command(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
+        await runChecked(cmd, args, { timeoutMs: 90_000 });
+      },
+      resume: async () => {
+        const [cmd, args] = command(pgCtl, ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
+        await runChecked(cmd, args, { timeoutMs: 90_000 });
+        await waitForConnection(url);
+      },
       stop: async () => {
         if (stopped) return;
         stopped = true;

@@ -11,13 +11,17 @@ export const ALEMBIC_VERSION = '1.20.0';
 /**
  * What the test virtualenv holds. Both PostgreSQL drivers are installed because SQLAlchemy 2.0
  * maps a plain `postgresql://` URL to psycopg2 while SQLAlchemy 2.1 maps it to psycopg 3, and
- * migration projects in the wild name either one explicitly.
+ * migration projects in the wild name either one explicitly. asyncpg (with greenlet, which
+ * SQLAlchemy's asyncio extension needs) runs `postgresql+asyncpg://` URLs, as the sample's
+ * application does.
  */
 export const VENV_REQUIREMENTS: readonly string[] = [
   `alembic==${ALEMBIC_VERSION}`,
   'SQLAlchemy>=2.0,<3',
   'psycopg2-binary',
   'psycopg[binary]',
+  'asyncpg',
+  'greenlet',
 ];
 
 /** A marker written only after a complete install, so a half-built venv is never reused. */
@@ -119,7 +123,7 @@ async function isReady(dir: string, python: string): Promise<boolean> {
   // The marker alone is not trusted: the base interpreter may have been removed or upgraded.
   const probe = await run(
     python,
-    ['-c', 'import alembic, sqlalchemy, psycopg, psycopg2; print(alembic.__version__)'],
+    ['-c', 'import alembic, sqlalchemy, psycopg, psycopg2, asyncpg, greenlet; print(alembic.__version__)'],
     { timeoutMs: 60_000 },
   ).catch(() => undefined);
   return probe?.code === 0 && probe.stdout.trim() === ALEMBIC_VERSION;
@@ -217,8 +221,8 @@ async function ensureVenv(): Promise<string> {
 let pending: Promise<string> | undefined;
 
 /**
- * Returns the interpreter of a cached virtualenv with alembic 1.20.0, SQLAlchemy 2.x, psycopg2
- * and psycopg 3, creating it on first use. Concurrent callers, in this process or in other
+ * Returns the interpreter of a cached virtualenv with alembic 1.20.0, SQLAlchemy 2.x, psycopg2,
+ * psycopg 3 and asyncpg, creating it on first use. Concurrent callers, in this process or in other
  * test workers, share one build.
  */
 export function alembicPython(): Promise<string> {

@@ -8,7 +8,7 @@ import { fullParse, type LintOptions, type RuleError } from '../core/rules/runne
 import type { Finding, SqlParser } from '../core/rules/types';
 import type { GraphEnvironment } from '../protocol';
 import { toDiagnostic } from './diagnostics';
-import { graphEnvironment } from './graphView';
+import { graphEnvironment, type Page } from './graphView';
 import { LintState } from './lintState';
 
 /**
@@ -27,6 +27,13 @@ interface EnvState {
   project: RevisionProject;
   config: LintConfig;
   lint: LintState;
+}
+
+/** An environment, the project of its revision files and its lint settings. */
+export interface EnvironmentProject {
+  env: AlembicEnvironment;
+  project: RevisionProject;
+  lint: LintConfig;
 }
 
 /** A revision file as the editor features see it: its parse and the environment it is in. */
@@ -69,6 +76,10 @@ export class WorkspaceModel {
 
   setRoots(roots: string[]): void {
     this.roots = roots;
+  }
+
+  workspaceRoots(): readonly string[] {
+    return this.roots;
   }
 
   /** Finds the environments again and re-reads their files; cheap enough to do on config changes. */
@@ -225,9 +236,15 @@ export class WorkspaceModel {
     return undefined;
   }
 
-  graph(configFile?: string): GraphEnvironment[] {
+  /** The environments with their projects: all, those of one config file, or one section of it. */
+  projects(configFile?: string, section?: string): EnvironmentProject[] {
     return this.envs
       .filter((s) => configFile === undefined || path.resolve(configFile) === s.env.configFile)
-      .map((s) => graphEnvironment(s.env, s.project));
+      .filter((s) => section === undefined || s.env.section === section)
+      .map((s) => ({ env: s.env, project: s.project, lint: s.config }));
+  }
+
+  graph(configFile?: string, section?: string, page: Page = {}): GraphEnvironment[] {
+    return this.projects(configFile, section).map((s) => graphEnvironment(s.env, s.project, page));
   }
 }

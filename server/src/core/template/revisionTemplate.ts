@@ -164,7 +164,8 @@ function versionFolder(env: AlembicEnvironment, heads: readonly { path: string }
   return folder;
 }
 
-function mainOptionReader(env: AlembicEnvironment): ((name: string) => string | undefined) | undefined {
+/** `config.get_main_option` for templates, reading the ini section when asked. */
+export function mainOptionReader(env: AlembicEnvironment): ((name: string) => string | undefined) | undefined {
   const iniFile = env.iniFile;
   if (iniFile === undefined) return undefined;
   return (name) => {
