@@ -16,6 +16,7 @@ const USAGE = `Usage: npm run fuzz -- [--cases N] [--target NAME[,NAME...]] [--s
   --cases N     cases per entry point (default 100000)
   --target      ${TARGETS.map((t) => t.name).join(', ')} (default: all)
   --seed N      fast-check seed (default: random, printed)
+  --out DIR     where the summary and failing cases go (default test-results/fuzz)
   --replay FILE --target NAME
                 runs one saved case (test-results/fuzz/*.case.json) or input (*.bin) again`;
 
@@ -57,7 +58,7 @@ async function replay(file: string, name: string | undefined): Promise<number> {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { cases: { type: 'string' }, target: { type: 'string' }, seed: { type: 'string' }, replay: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { cases: { type: 'string' }, target: { type: 'string' }, seed: { type: 'string' }, replay: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.replay !== undefined) return replay(values.replay, values.target);
   if (values.help) {
@@ -80,7 +81,7 @@ async function main(): Promise<number> {
   const seeds = loadSeeds();
   console.log(`Seeds: ${seeds.python.length} revision files, ${seeds.ini.length} ini, ${seeds.toml.length} pyproject.toml, ${seeds.mako.length} templates, from ${seeds.sources.join(', ')}`);
   console.log(`Seed ${seed}, ${cases} cases per entry point.`);
-  const out = path.join(REPO, 'test-results/fuzz');
+  const out = path.resolve(values.out ?? path.join(REPO, 'test-results/fuzz'));
   mkdirSync(out, { recursive: true });
 
   const reports: TargetReport[] = [];
