@@ -69,7 +69,19 @@ describe('reading what Alembic printed', () => {
   it('finds Alembic error messages', () => {
     expect(alembicFailure(['INFO x', "FAILED: Can't locate revision identified by 'zzz'"])).toBe("Can't locate revision identified by 'zzz'");
     const traceback = ['Traceback (most recent call last):', '  File "x.py", line 1', '    raise', 'psycopg.errors.DivisionByZero: division by zero', '[SQL: SELECT 1/0]', '(Background on this error at: https://sqlalche.me/e/20/9h9h)'];
-    expect(alembicFailure(traceback)).toBe('[SQL: SELECT 1/0]');
+    expect(alembicFailure(traceback)).toBe('psycopg.errors.DivisionByZero: division by zero [SQL: SELECT 1/0]');
+    // SQLAlchemy's message for a lost connection goes over several lines; the first says what happened.
+    const lost = [
+      'Traceback (most recent call last):',
+      '  File "x.py", line 1',
+      'sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) terminating connection due to administrator command',
+      'server closed the connection unexpectedly',
+      '\tThis probably means the server terminated abnormally',
+      '',
+      '[SQL: SELECT pg_sleep(60)]',
+      '(Background on this error at: https://sqlalche.me/e/20/e3q8)',
+    ];
+    expect(alembicFailure(lost)).toBe('sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) terminating connection due to administrator command [SQL: SELECT pg_sleep(60)]');
     expect(alembicFailure(['nothing'])).toBeUndefined();
   });
 });
