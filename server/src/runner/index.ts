@@ -32,3 +32,4 @@ export {
   type RunRequest,
   type RunResult,
 } from './runner';
+export { planUnknownRevisionRepair, purgeStamp, runGit, type GitRunner, type RepairCandidate, type RepairInput, type RevisionInHistory, type UnknownRevisionRepair } from './unknownRevision';
