@@ -33,3 +33,4 @@ export {
   type RunResult,
 } from './runner';
 export { planUnknownRevisionRepair, purgeStamp, runGit, type GitRunner, type RepairCandidate, type RepairInput, type RevisionInHistory, type UnknownRevisionRepair } from './unknownRevision';
+export type { PartialRevision } from './partialRun';

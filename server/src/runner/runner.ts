@@ -8,6 +8,7 @@ import { queryVersionState, versionTableFor, versionTableLabel, type VersionTabl
 import { acquireRunLock, cancelRunStatements, RunLockBusyError, type HeldLock } from './advisoryLock';
 import type { AlembicCommand } from './command';
 import { alembicArguments, alembicFailure, connectsToDatabase, countSteps, describeOperation, OperationError, parseCurrentOutput, parseGeneratedFiles, writesDatabase, type AlembicOperation } from './operations';
+import type { PartialRevision } from './partialRun';
 import { runPermission, type PermissionEnvironment } from './permission';
 import { spawnAlembic, type InterruptOutcome, type OutputLine } from './process';
 
@@ -23,6 +24,8 @@ import { spawnAlembic, type InterruptOutcome, type OutputLine } from './process'
 export interface RunnerEnvironment extends DatabaseEnvironment, PermissionEnvironment {
   iniFile?: string;
   pyprojectFile?: string;
+  /** Where the revision files are, to name what a failed run left behind where DDL is not transactional. */
+  versionLocations?: string[];
   envPy: PermissionEnvironment['envPy'] & { versionTable?: string; versionTableSchema?: string };
 }
 
@@ -102,6 +105,8 @@ export interface RunResult {
   /** For `revision`/`merge`: the files Alembic wrote. */
   files?: string[];
   cancel?: CancelReport;
+  /** For a failure where DDL is not transactional (SQLite, MySQL): the revision that failed partway, and what of it stays. */
+  partial?: PartialRevision;
 }
 
 export interface RunnerOptions {
@@ -242,8 +247,9 @@ export class AlembicRunner {
       } catch (e) {
         afterError = e instanceof DatabaseError ? e : new DatabaseError('other', String(e));
       }
-    } else if (req.database && writesDatabase(req.operation) && result.exitCode === 0 && !cancelReport) {
-      // Without pg we can only ask Alembic itself where the database is now.
+    } else if (req.database && writesDatabase(req.operation)) {
+      // Without pg we can only ask Alembic itself where the database is now; after a failure
+      // too, since where DDL is not transactional the revisions before the failing one stay.
       const current = spawnAlembic({ argv: [...req.command.argv, ...configArguments(req.env), 'current'], cwd, env, secrets });
       const answer = await current.done;
       if (answer.exitCode === 0) {
@@ -264,8 +270,16 @@ export class AlembicRunner {
     }
     if (result.exitCode !== 0) {
       const alembicError = alembicFailure(texts) ?? `Alembic exited with ${result.signal ?? `code ${String(result.exitCode)}`}`;
-      const state = after && before ? (sameRows(after, before) ? ` ${where} stays at ${formatRows(after)}.` : ` ${where} is now at ${formatRows(after)}.`) : '';
-      return { ...base, errorKind: 'alembic', alembicError, message: `${capitalize(describeOperation(req.operation))} failed: ${alembicError}.${state}` };
+      const state = after && before ? (sameRows(after, before) ? ` ${where} stays at ${formatRows(after)}.` : ` ${where} is now at ${formatRows(after)}.`) : after ? ` ${where} is at ${formatRows(after)}.` : '';
+      // Loaded on failure only: it reads revision files with the Python parser.
+      const partial = texts.some((t) => t.includes('Will assume non-transactional DDL'))
+        ? (await import('./partialRun.js')).partialRevision(texts, req.env.versionLocations ?? [])
+        : undefined;
+      const left =
+        partial && partial.left.length > 0
+          ? ` ${partial.revision} failed partway, and this database does not roll DDL back: ${partial.left.join(', ')} ${partial.certain ? 'stay' : 'may stay'} from it.`
+          : '';
+      return { ...base, errorKind: 'alembic', alembicError, message: `${capitalize(describeOperation(req.operation))} failed: ${alembicError}.${state}${left}`, ...(partial ? { partial } : {}) };
     }
     if (afterError) {
       return { ...base, errorKind: 'database', databaseError: afterError, message: `Alembic finished, but the version table could not be read afterwards: ${afterError.message}` };
