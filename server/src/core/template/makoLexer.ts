@@ -14,8 +14,8 @@ export type LexNode =
   | { k: 'code'; code: string; module: boolean; line: number }
   | { k: 'control'; keyword: string; isEnd: boolean; text: string; line: number };
 
-/** Mako's coding comment: when the template's first line is one, it is skipped, not written. */
-const CODING = /#[^\n]*coding[:=]\s*([-\w.]+)[^\n]*\r?\n/y;
+/** What follows `coding` in Mako's coding comment; when the template's first line is one, it is skipped, not written. */
+const CODING_TAIL = /[:=]\s*[-\w.]+/y;
 const CONTROL = /[\t ]*(%(?!%)|##)[\t ]*((?:\\\r?\n|[^\r\n])*)(?:\r?\n|$)/y;
 const PERCENT = /(\s*)%%(%*)/y;
 const DOC = /<%doc>([\s\S]*?)<\/%doc>/y;
@@ -40,7 +40,7 @@ export class MakoLexer {
 
   /** Lexes the whole template into a flat list of nodes, as Mako's `Lexer.parse` does. */
   parse(): LexNode[] {
-    if (this.text.startsWith('#')) this.match(CODING);
+    if (this.text.startsWith('#')) this.skipCodingLine();
     for (;;) {
       if (this.pos >= this.text.length) break;
       if (this.matchExpression() || this.matchControlLine() || this.matchDoc() || this.matchTagStart()) continue;
@@ -48,6 +48,30 @@ export class MakoLexer {
       throw failed('the template cannot be lexed', this.line);
     }
     return this.nodes;
+  }
+
+  /**
+   * Mako's coding comment, `#.*coding[:=]\s*([-\w.]+).*\r?\n` at the start, matched without
+   * that regex: its `.*` before `coding` backtracks over the whole line, which made a first line
+   * of 100,000 characters take minutes. The greedy `.*` takes the last `coding` of the line
+   * after which the rest of the pattern matches.
+   */
+  private skipCodingLine(): void {
+    const eol = this.text.indexOf('\n');
+    if (eol < 0) return;
+    const line = this.text.slice(0, eol);
+    for (let at = line.lastIndexOf('coding'); at >= 0; at = at === 0 ? -1 : line.lastIndexOf('coding', at - 1)) {
+      CODING_TAIL.lastIndex = at + 'coding'.length;
+      const tail = CODING_TAIL.exec(this.text);
+      if (!tail) continue;
+      // The rest of the line the encoding name is on, and its line end.
+      const end = this.text.indexOf('\n', CODING_TAIL.lastIndex);
+      if (end < 0) continue;
+      this.pos = end + 1;
+      for (let i = 0; i < this.pos; i++) if (this.text[i] === '\n') this.line++;
+      this.matchedLine = this.line;
+      return;
+    }
   }
 
   /** Mako's `match_reg`: an empty match still moves one character on. */
