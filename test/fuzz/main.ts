@@ -92,7 +92,7 @@ async function main(): Promise<number> {
     const expected = Object.entries(report.expected).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
     console.log(
       ` ${report.cases} cases, ${report.failures} failing (${report.distinct.length} distinct), documented errors: ${expected}; ` +
-        `${(report.totalMs / 1000).toFixed(1)} s, slowest case ${Math.round(report.slowestMs)} ms, slowest call ${Math.round(report.slowestCallMs)} ms`,
+        `${(report.totalMs / 1000).toFixed(1)} s, CPU of the slowest case ${Math.round(report.slowestMs)} ms and of the slowest call ${Math.round(report.slowestCallMs)} ms`,
     );
     for (const f of report.distinct) {
       console.log(`  ${f.count}x ${f.message.split('\n')[0]}\n    case: ${f.case}\n    saved: ${f.saved ? path.relative(process.cwd(), f.saved) : '-'}\n    ${f.stack.split('\n').slice(1, 4).join('\n    ')}`);
