@@ -26,7 +26,8 @@ const common = {
 };
 
 const entries = [
-  { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js' },
+  // The client records when its bundle starts to load, so activation can log what loading cost.
+  { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', banner: { js: 'var __alembicPilotLoadStart=performance.now();' + common.banner.js } },
   { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } },
   // `lint`'s worker threads; dist/cli.js starts it from beside itself.

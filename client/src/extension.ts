@@ -1,70 +1,27 @@
 import * as vscode from 'vscode';
-import {
-  LanguageClient,
-  RevealOutputChannelOn,
-  TransportKind,
-  type LanguageClientOptions,
-  type ServerOptions,
-} from 'vscode-languageclient/node';
-import { ServerErrors } from './serverErrors';
+import { registerCommands } from './commands';
+import { Ctx } from './ctx';
+import { CHANNEL_NAME } from './lsp';
 
-/** The client's id is also the prefix of the `alembicPilot.trace.server` setting it reads. */
-const CLIENT_ID = 'alembicPilot';
-const CHANNEL_NAME = 'Alembic Pilot';
+let ctx: Ctx | undefined;
 
-let client: LanguageClient | undefined;
+/** Set by the bundle's first line (esbuild.mjs), to log what loading the bundle cost. */
+declare const __alembicPilotLoadStart: number | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
   // One channel for the extension's and the client's logs and for protocol traces. It is created
   // here rather than by the client so that "Show Output" works even if the server never starts.
   const output = vscode.window.createOutputChannel(CHANNEL_NAME, { log: true });
-  context.subscriptions.push(
-    output,
-    vscode.commands.registerCommand('alembicPilot.showOutput', () => output.show(true)),
-  );
-
-  const errors = new ServerErrors(output);
-  client = createClient(context, output, errors);
-
-  void vscode.commands.executeCommand('setContext', 'alembicPilot.inProject', true);
-  void client.start().catch((error: unknown) => errors.startFailed(error));
+  context.subscriptions.push(output);
+  ctx = new Ctx(context, output);
+  context.subscriptions.push(...registerCommands(ctx));
+  // The server starts in the background: activation must not wait for it.
+  void ctx.start();
+  const loading = typeof __alembicPilotLoadStart === 'number' ? `; loading the bundle took ${(started - __alembicPilotLoadStart).toFixed(1)} ms` : '';
+  output.info(`activate() returned in ${(performance.now() - started).toFixed(1)} ms${loading}`);
 }
 
 export function deactivate(): Thenable<void> | undefined {
-  // stop() rejects unless the client is running, for example after the server failed to start.
-  return client?.isRunning() ? client.stop() : undefined;
-}
-
-function createClient(
-  context: vscode.ExtensionContext,
-  output: vscode.LogOutputChannel,
-  errors: ServerErrors,
-): LanguageClient {
-  const serverModule = context.asAbsolutePath('dist/server.js');
-  const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: {
-      module: serverModule,
-      transport: TransportKind.ipc,
-      options: { execArgv: ['--nolazy', '--inspect=6009'] },
-    },
-  };
-  // The server's model of the migrations depends on files the user may never open, and they
-  // change outside the editor too (git checkout, `alembic revision`), so it hears of every change.
-  const watchers = ['**/alembic.ini', '**/pyproject.toml', '**/*.py'].map((glob) =>
-    vscode.workspace.createFileSystemWatcher(glob),
-  );
-  context.subscriptions.push(...watchers);
-
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'python' }],
-    outputChannel: output,
-    // ServerErrors reports failures once, with a button to this channel, so the client must not
-    // also pop the channel open on every logged error.
-    revealOutputChannelOn: RevealOutputChannelOn.Never,
-    errorHandler: errors.errorHandler,
-    initializationFailedHandler: errors.initializationFailed,
-    synchronize: { fileEvents: watchers },
-  };
-  return new LanguageClient(CLIENT_ID, CHANNEL_NAME, serverOptions, clientOptions);
+  return ctx?.dispose();
 }

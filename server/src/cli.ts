@@ -9,7 +9,7 @@ const HELP = `alembic-pilot ${pkg.version}: lint and graph Alembic migrations wi
 
 Usage:
   alembic-pilot lint [--format text|json|sarif] [--config pyproject.toml] [--since GIT_REF] [--fix]
-                     [--jobs N] <alembic.ini | pyproject.toml | folder | files...>
+                     [--accept-existing] [--jobs N] <alembic.ini | pyproject.toml | folder | files...>
   alembic-pilot graph [--json] [--name SECTION] <alembic.ini | pyproject.toml | folder>
   alembic-pilot status [--json] [--url URL] [--name SECTION] <alembic.ini | pyproject.toml | folder>
 
@@ -23,6 +23,10 @@ Commands:
                            included; the rules still see the whole history
            --fix           add the missing idempotency guards (IF NOT EXISTS, ...) in place, list
                            them on stderr, then report what remains
+           --accept-existing
+                           record each environment's current heads as lock-rules-start-after in
+                           [tool.alembic-pilot] of its pyproject.toml (the migrations that already
+                           ran), say so on stderr, then lint: the lock rules check what comes after
            -j, --jobs N    lint on N threads (1: no worker threads); by default every core when
                            there are ${MIN_FILES_FOR_WORKERS} files or more to lint, else one thread
            Exit codes: 0 no finding at warning or above; 1 findings at warning or above;
@@ -78,6 +82,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         config: { type: 'string' },
         since: { type: 'string' },
         fix: { type: 'boolean', default: false },
+        'accept-existing': { type: 'boolean', default: false },
         jobs: { type: 'string', short: 'j' },
         help: { type: 'boolean', short: 'h', default: false },
       });
@@ -93,6 +98,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         {
           format,
           fix: values.fix === true,
+          acceptExisting: values['accept-existing'] === true,
           ...(typeof values.jobs === 'string' ? { jobs: positiveInteger('--jobs', values.jobs) } : {}),
           targets: positionals,
           ...(typeof values.config === 'string' ? { config: values.config } : {}),

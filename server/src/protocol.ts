@@ -306,3 +306,18 @@ export namespace ClientCapabilities {
     return new Set(Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : []);
   }
 }
+
+/**
+ * "Accept Existing Migrations": a `workspace/executeCommand` the server advertises, so the
+ * client's command palette runs it without code of its own. It records each environment's
+ * current heads as `lock-rules-start-after` (or only the environment of `configFile`).
+ */
+export namespace AcceptExistingCommand {
+  export const command = 'alembicPilot.acceptExistingMigrations';
+  export type Arguments = [configFile?: string];
+  export interface Result {
+    accepted: { configFile: string; pyproject: string; heads: string[] }[];
+    /** One message per environment that could not be written. */
+    failed: string[];
+  }
+}

@@ -11,6 +11,7 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import { type ClientSupport, readClientSupport } from './lsp/clientSupport';
+import { describeAccepted, handleAcceptExisting } from './lsp/features/acceptExisting';
 import { handleCodeAction } from './lsp/features/codeActions';
 import { handleCodeLens } from './lsp/features/codeLens';
 import { handleCompletion } from './lsp/features/completion';
@@ -24,7 +25,7 @@ import { WorkspaceModel } from './lsp/workspaceModel';
 import { handleEnvironments, mergeHeadsOf } from './lsp/environmentsView';
 import { handlePlan, handleRevision } from './lsp/planView';
 import { handleScaffold } from './lsp/scaffoldView';
-import { EnvironmentsChangedNotification, EnvironmentsRequest, GraphChangedNotification, GraphRequest, PlanRequest, RevisionRequest, ScaffoldRequest } from './protocol';
+import { AcceptExistingCommand, EnvironmentsChangedNotification, EnvironmentsRequest, GraphChangedNotification, GraphRequest, PlanRequest, RevisionRequest, ScaffoldRequest } from './protocol';
 
 /**
  * The language server's wiring: LSP events in, model updates and diagnostics out. The model
@@ -51,14 +52,16 @@ connection.onInitialize((params) => {
       completionProvider: { triggerCharacters: ['"', "'"] },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       codeLensProvider: { resolveProvider: false },
+      executeCommandProvider: { commands: [AcceptExistingCommand.command] },
     },
     serverInfo: { name: 'alembic-pilot' },
   };
 });
 
 connection.onInitialized(() => {
-  // Clients that cannot register watchers (or watch on their own, as our VS Code client does)
-  // still send file events if they can; asking those that cannot would only fail.
+  // The server is the only one to ask for file events (our VS Code client registers no watchers
+  // of its own, so every change arrives once). Clients that cannot register watchers may still
+  // send events; asking those would only fail.
   if (client?.watchFiles) {
     connection.client
       .register(DidChangeWatchedFilesNotification.type, {
@@ -111,7 +114,8 @@ documents.onDidClose((e) => {
 
 connection.onDidChangeWatchedFiles((params) => {
   guarded('reacting to file changes', () => {
-    const configChanged = params.changes.some((c) => /(?:alembic\.ini|pyproject\.toml)$/.test(c.uri));
+    // env.py counts as configuration: its context.configure(transactional_ddl=...) is part of the dialect.
+    const configChanged = params.changes.some((c) => /(?:alembic\.ini|pyproject\.toml|\/env\.py)$/.test(c.uri));
     const listingChanged = params.changes.some((c) => c.type !== FileChangeType.Changed);
     if (configChanged) {
       model.rediscover();
@@ -171,6 +175,17 @@ connection.onCodeAction((params) => {
   // Findings computed for the request (a keystroke not yet linted) still need publishing.
   schedulePublish();
   return actions ?? [];
+});
+
+connection.onExecuteCommand((params) => {
+  if (params.command !== AcceptExistingCommand.command) return null;
+  const result = guarded('accepting the existing migrations', () => handleAcceptExisting(model, params.arguments));
+  if (!result) return null;
+  const message = describeAccepted(result);
+  void (result.failed.length > 0 ? connection.window.showErrorMessage(message) : connection.window.showInformationMessage(message));
+  // The environments were read again with the new setting; their settings from the editor too.
+  void readSettings().then(publish);
+  return result;
 });
 
 /** Reads and applies the editor's settings of every environment; never rejects. */

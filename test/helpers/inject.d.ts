@@ -5,6 +5,8 @@ declare module 'vitest' {
     databaseUrl: string;
     /** The interpreter of the cached venv that has alembic 1.20.0, SQLAlchemy 2.x and both psycopg drivers. */
     alembicPython: string;
+    /** The e2e suite's workbench host, prepared by test/e2e/globalSetup.ts. */
+    e2eHost: import('../e2e/host/types').HostDescription;
   }
 }
 

@@ -144,7 +144,7 @@ function processIsAlive(pid: number): boolean {
  * A lock whose owner process is gone, or which is older than the wait limit, is considered stale
  * and taken over, so a crashed test run never blocks later ones.
  */
-async function acquireLock(lockDir: string): Promise<() => Promise<void>> {
+export async function acquireLock(lockDir: string): Promise<() => Promise<void>> {
   const ownerFile = path.join(lockDir, 'owner.json');
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {

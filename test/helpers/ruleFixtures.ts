@@ -4,8 +4,9 @@ import { expect } from 'vitest';
 import { type AlembicEnvironment, DEFAULT_FILE_TEMPLATE, DEFAULT_TRUNCATE_SLUG_LENGTH, listRevisionFiles, loadEnvironment } from '../../server/src/core/config';
 import { parseRevisionFile } from '../../server/src/core/parse';
 import { RevisionProject } from '../../server/src/core/project/revisionProject';
+import { loadLintConfig } from '../../server/src/core/rules/config';
 import { DEFAULT_TARGETS, lintEnvironment, type LintOptions, type RuleError } from '../../server/src/core/rules/runner';
-import type { Finding } from '../../server/src/core/rules/types';
+import type { Finding, LintTargets } from '../../server/src/core/rules/types';
 
 /**
  * Rule fixtures with inline expectations, after rust-analyzer. A marker is a comment line
@@ -29,6 +30,8 @@ import type { Finding } from '../../server/src/core/rules/types';
 export interface FixtureOptions {
   settings?: LintOptions['settings'];
   targets?: LintOptions['targets'];
+  /** Applied over `targets` (or over a folder fixture's own configuration). */
+  overrides?: Partial<LintTargets>;
   sql?: LintOptions['sql'];
   rules?: LintOptions['rules'];
 }
@@ -120,7 +123,7 @@ export function renderMarkers(stripped: string, findings: readonly Finding[], wr
 function options(o: FixtureOptions, errors: RuleError[]): LintOptions {
   return {
     settings: o.settings ?? {},
-    targets: o.targets ?? DEFAULT_TARGETS,
+    targets: { ...(o.targets ?? DEFAULT_TARGETS), ...o.overrides },
     sql: o.sql,
     ...(o.rules ? { rules: o.rules } : {}),
     onRuleError: (e) => errors.push(e),
@@ -150,7 +153,7 @@ function lintTexts(env: AlembicEnvironment, files: readonly { file: string; text
   const errors: RuleError[] = [];
   const findings = lintEnvironment(env, project, options(o, errors));
   if (errors.length > 0) throw new Error(`Rules threw: ${errors.map((e) => `${e.rule} on ${e.file}: ${String(e.error)}`).join('; ')}`);
-  return parsed.map((f) => ({
+  const results = parsed.map((f) => ({
     file: f.file,
     expected: f.text,
     actual: renderMarkers(
@@ -159,6 +162,21 @@ function lintTexts(env: AlembicEnvironment, files: readonly { file: string; text
       f.markers,
     ),
   }));
+  // Findings about the environment are placed in its config file, which is read from disk with
+  // its marker lines (comments to configparser), so they are drawn there the same way.
+  const others = [...new Set(findings.map((x) => x.file))].filter((file) => !parsed.some((f) => f.file === file));
+  for (const file of others) {
+    if (file !== env.configFile) throw new Error(`A finding in ${file}, which is neither a fixture file nor its config`);
+    const text = readFileSync(file, 'utf8');
+    const { stripped, markers } = parseMarkers(text);
+    const markerLines = text.split('\n').map((l, i) => ({ l, i })).filter(({ l }) => /^#(\s+\^|@\d+ \^)/.test(l)).map(({ i }) => i);
+    const toStripped = (line: number): number => line - markerLines.filter((m) => m < line).length;
+    const shifted = findings
+      .filter((x) => x.file === file)
+      .map((x) => ({ ...x, range: { start: { ...x.range.start, line: toStripped(x.range.start.line) }, end: { ...x.range.end, line: toStripped(x.range.end.line) } } }));
+    results.push({ file, expected: text, actual: renderMarkers(stripped, shifted, markers) });
+  }
+  return results;
 }
 
 /** Lints one fixture text as the only revision of an environment and draws its markers again. */
@@ -168,14 +186,16 @@ export function lintFixtureText(text: string, o: FixtureOptions = {}, file = pat
 
 /**
  * Lints a fixture: a `.py` file alone, or a folder holding an environment (an alembic.ini and
- * its revision files), and returns every file's text as written and as drawn again.
+ * its revision files, and a pyproject.toml whose [tool.alembic-pilot] applies as it would in a
+ * project), and returns every file's text as written and as drawn again.
  */
 export function renderFixture(fixturePath: string, o: FixtureOptions = {}): FixtureResult[] {
   if (statSync(fixturePath).isDirectory()) {
     const env = loadEnvironment(fixturePath);
     const files = listRevisionFiles(env).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
     if (files.length === 0) throw new Error(`The fixture environment ${fixturePath} has no revision files`);
-    return lintTexts(env, files, o);
+    const config = loadLintConfig(env);
+    return lintTexts(env, files, { ...o, settings: { ...config.settings, ...o.settings }, targets: o.targets ?? config.targets });
   }
   const file = path.resolve(fixturePath);
   return lintTexts(bareEnvironment(path.dirname(file)), [{ file, text: readFileSync(file, 'utf8') }], o);

@@ -42,6 +42,11 @@ function lint(cwd: string, ...args: string[]): Run {
   return lintWith(path.join(repo, 'dist/cli.js'), cwd, ...args);
 }
 
+function graph(cwd: string, ...args: string[]): Run {
+  const r = spawnSync(process.execPath, [path.join(repo, 'dist/cli.js'), 'graph', ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
 function lintWith(cli: string, cwd: string, ...args: string[]): Run {
   const r = spawnSync(process.execPath, [cli, 'lint', ...args], { cwd, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -384,5 +389,60 @@ describe('--jobs: worker threads', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^alembic-pilot: a lint worker failed: Error: this worker is broken/);
+  });
+});
+
+describe('a configuration that points nowhere', () => {
+  it('exits 2 from lint and graph when the script_location folder is missing, as Alembic fails', () => {
+    const dir = copyFixture('clean');
+    writeFileSync(path.join(dir, 'alembic.ini'), '[alembic]\nscript_location = %(here)s/migratoins\n');
+    for (const r of [lint(dir, '.'), lint(dir, 'alembic.ini'), graph(dir, '.')]) {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/alembic\.ini:2: The script_location folder .*migratoins does not exist/);
+    }
+  });
+
+  it('warns and exits 1 when a version location is missing, naming the folder', () => {
+    const dir = copyFixture('clean');
+    writeFileSync(path.join(dir, 'alembic.ini'), '[alembic]\nscript_location = %(here)s/migrations\npath_separator = os\nversion_locations = %(here)s/migrations/versions:%(here)s/elsewhere\n');
+    for (const r of [lint(dir, '.'), graph(dir, '.')]) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/warning: .*alembic\.ini:4: The version location .*elsewhere does not exist/);
+    }
+  });
+});
+
+describe('values that are not literals', () => {
+  it('are named once on stderr by lint and graph, and stdout stays parseable', () => {
+    const dir = copyFixture('clean');
+    const versions = path.join(dir, 'migrations', 'versions');
+    const base = readdirSync(versions).find((f) => f.endsWith('.py'))!;
+    const id = /revision = "([^"]+)"/.exec(readFileSync(path.join(versions, base), 'utf8'))![1]!;
+    for (const [name, label] of [['x1_expand.py', 'migration.EXPAND_BRANCH'], ['x2_contract.py', 'migration.CONTRACT_BRANCH']] as const) {
+      writeFileSync(
+        path.join(versions, name),
+        `"""${name}\n\nRevision ID: ${name.slice(0, 2)}\nRevises: ${id}\n"""\nfrom alembic import op\nfrom app.db import migration\n\nrevision = "${name.slice(0, 2)}"\ndown_revision = "${id}"\nbranch_labels = ${label}\ndepends_on = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n`,
+      );
+    }
+    const l = lint(dir, '--jobs', '2', '.');
+    const g = graph(dir, '.');
+    for (const r of [l, g]) {
+      const notes = r.stderr.split('\n').filter((line) => line.startsWith('note:'));
+      expect(notes).toHaveLength(1);
+      expect(notes[0]).toMatch(/x1_expand\.py: branch_labels = migration\.EXPAND_BRANCH; .*x2_contract\.py: branch_labels = migration\.CONTRACT_BRANCH/);
+    }
+    // Two heads whose branches carry labels that cannot be read are not reported as unmerged.
+    expect(l.stdout).not.toMatch(/multiple-heads/);
+    expect(l.code).toBe(0);
+  });
+});
+
+describe('the README', () => {
+  it("shows the sample's lint output as it is", () => {
+    const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
+    const block = /```sh\n\$ node dist\/cli\.js lint migrations-sample\n([\s\S]*?)```\n/.exec(readme);
+    expect(block, 'the README shows `node dist/cli.js lint migrations-sample`').not.toBeNull();
+    expect(block![1]).toBe(lint(repo, 'migrations-sample').stdout);
   });
 });

@@ -44,7 +44,7 @@ function reportsFor(rule: Rule, text: string): Report[] {
   const reports: Report[] = [];
   const ctx: Pick<RuleContext, 'file' | 'targets' | 'sql' | 'report'> = {
     file: parseRevisionFile('/m/versions/x.py', text),
-    targets: { alembicVersion: undefined, postgresVersion: 15 },
+    targets: { alembicVersion: undefined, postgresVersion: 15, idempotency: 'everywhere' },
     sql,
     report: (r) => reports.push(r),
   };

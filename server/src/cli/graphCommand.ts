@@ -6,6 +6,7 @@ import type { Revision } from '../core/graph/revision';
 import { RevisionProject } from '../core/project/revisionProject';
 import type { Problem } from '../core/types';
 import { UsageError, type CliIO } from './io';
+import { unresolvedNote } from './unresolvedNote';
 
 /**
  * `alembic-pilot graph`: the revision graph of one environment, as text that reads like
@@ -33,7 +34,12 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
-  for (const p of env.problems) io.stderr(`warning: ${p.line === undefined ? p.file : `${p.file}:${p.line}`}: ${p.message}`);
+  const where = (p: { file: string; line?: number }): string => (p.line === undefined ? p.file : `${p.file}:${p.line}`);
+  // Alembic fails on a script location that points nowhere, so graph does too.
+  const broken = env.problems.find((p) => p.pointsNowhere === 'script-location');
+  if (broken) throw new UsageError(`${where(broken)}: ${broken.message}.`);
+  for (const p of env.problems) io.stderr(`warning: ${where(p)}: ${p.message}`);
+  const nowhere = env.problems.some((p) => p.pointsNowhere === 'version-location');
 
   const project = new RevisionProject();
   project.loadFromDisk(listRevisionFiles(env));
@@ -78,10 +84,12 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
     io.stdout(JSON.stringify(out, null, 2));
   } else {
     for (const rev of ordered) io.stdout(historyLine(rev, messageOf(rev)));
+    const note = unresolvedNote(project.entries().flatMap((e) => e.unresolved.map((value) => ({ file: relative(e.header.path), value }))));
+    if (note) io.stderr(note);
     for (const p of problems) {
       const where = p.file ? `${relative(p.file)}${p.range ? `:${p.range.start.line + 1}` : ''}: ` : '';
       io.stderr(`${where}error[${p.code}] ${p.message}`);
     }
   }
-  return problems.length > 0 ? 1 : 0;
+  return problems.length > 0 || nowhere ? 1 : 0;
 }

@@ -1,9 +1,9 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { RULES } from '../core/rules/registry';
 import type { Finding } from '../core/rules/types';
 import { formatFindings, type FormatContext, type OutputFormat } from './format';
+import { publicUrls, ruleHelp } from './format/help';
 import { displayPath } from './format/location';
 import { UsageError, type CliIO } from './io';
 import { applyFixes } from './lintFix';
@@ -12,6 +12,8 @@ import { chunksOf, lintInParallel, threadCount } from './lintPool';
 import { ChunkLinter, loadSqlParserForLint, type LintJobSpec, type ReportedRuleError } from './lintShare';
 import { ChangedFiles } from './lintSince';
 import { resolveLintJobs, type LintJob } from './lintTargets';
+import { acceptExisting } from './acceptExisting';
+import { unresolvedNote } from './unresolvedNote';
 import pkg from '../../../package.json';
 
 /**
@@ -26,6 +28,8 @@ export interface LintCommandOptions {
   config?: string;
   since?: string;
   fix: boolean;
+  /** `--accept-existing`: record each environment's heads as lock-rules-start-after before linting. */
+  acceptExisting?: boolean;
   /**
    * Threads to lint on (`--jobs`): 1 lints on the main thread, more start worker threads.
    * Undefined uses every core once there are enough files to pay for the workers.
@@ -65,13 +69,15 @@ function packageRoot(): string {
 
 function formatContext(cwd: string): FormatContext {
   const root = packageRoot();
+  const urls = publicUrls(pkg as { homepage?: unknown; repository?: unknown });
   return {
     cwd,
     rules: RULES,
     tool: {
       version: pkg.version,
-      informationUri: pathToFileURL(path.join(root, 'README.md')).href,
-      helpUri: (id) => pathToFileURL(path.join(root, 'docs', 'rules', `${id}.md`)).href,
+      ...(urls.home ? { informationUri: urls.home } : {}),
+      ...(urls.docs ? { helpUri: (id: string) => `${urls.docs}/${id}.md` } : {}),
+      help: (id) => ruleHelp(path.join(root, 'docs', 'rules', `${id}.md`)),
     },
   };
 }
@@ -103,6 +109,7 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   if (opts.targets.length === 0) throw new UsageError('lint needs at least one argument: an alembic.ini, a pyproject.toml, a folder or revision files.');
   const jobs = resolveLintJobs(opts.targets, io.cwd);
   if (opts.since !== undefined) narrowToChanged(jobs, opts.since);
+  if (opts.acceptExisting) acceptExisting(jobs.map((j) => j.env), io);
   const fromFlag = opts.config === undefined ? { overrides: {}, problems: [] } : readOverrides(path.resolve(io.cwd, opts.config));
   const prepared = jobs.map((job): PreparedJob => ({ job, settings: lintSettings(job.env, fromFlag.overrides) }));
   const toLint = filesToLint(prepared);
@@ -113,11 +120,13 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   // Every usage error is found before anything is printed, so exit code 2 leaves stdout empty.
   // Workers load the SQL parser for themselves, and fail the same way when they cannot.
   const sql = await loadSqlParserForLint();
+  let note: string | undefined;
   const lint = async (): Promise<Finding[]> => {
     // A new linter per round: after --fix, every project is built again from the files as they are now.
     const here = new ChunkLinter(specs, sql);
     const round = await lintInParallel({ script: workerScript(), threads, jobs: specs, chunks, lintHere: (chunk) => here.lint(chunk) });
     for (const e of round.ruleErrors) io.stderr(describeError(e, io.cwd));
+    note = unresolvedNote((round.unresolved ?? []).map((u) => ({ file: displayPath(u.file, io.cwd).file, value: u.value })));
     return round.findings;
   };
 
@@ -141,8 +150,11 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
     }
   }
 
+  if (note) io.stderr(note);
   for (const line of formatFindings(opts.format, findings, formatContext(io.cwd))) io.stdout(line);
-  return findings.some((f) => f.severity === 'error' || f.severity === 'warning') ? 1 : 0;
+  // A version location that does not exist is a warning (Alembic silently reads nothing there).
+  const nowhere = prepared.some(({ job }) => job.env.problems.some((p) => p.pointsNowhere === 'version-location'));
+  return nowhere || findings.some((f) => f.severity === 'error' || f.severity === 'warning') ? 1 : 0;
 }
 
 function where(f: Finding, cwd: string): string {

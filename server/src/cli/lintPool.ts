@@ -129,7 +129,7 @@ class Workers {
     this.running += 1;
     let done = false;
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'result') this.results[m.chunk] = { findings: m.findings, ruleErrors: m.ruleErrors };
+      if (m.type === 'result') this.results[m.chunk] = { findings: m.findings, ruleErrors: m.ruleErrors, ...(m.unresolved ? { unresolved: m.unresolved } : {}) };
       else if (m.type === 'no-sql-parser') this.fail(sqlParserUnavailable(m.reason));
       else if (m.type === 'crashed') this.fail(new UsageError(`a lint worker failed while linting ${this.where(m.chunk)}: ${m.error}`));
       else {
@@ -166,6 +166,7 @@ class Workers {
 function merge(chunks: readonly Chunk[], results: readonly LintRound[]): LintRound {
   const byJob = new Map<number, Finding[]>();
   const ruleErrors: ReportedRuleError[] = [];
+  const unresolved: NonNullable<LintRound['unresolved']> = [];
   chunks.forEach((chunk, i) => {
     const r = results[i];
     if (!r) throw new Error(`chunk ${i} of the lint was never linted`);
@@ -173,6 +174,7 @@ function merge(chunks: readonly Chunk[], results: readonly LintRound[]): LintRou
     for (const f of r.findings) list.push(f);
     byJob.set(chunk.job, list);
     ruleErrors.push(...r.ruleErrors);
+    if (r.unresolved) unresolved.push(...r.unresolved);
   });
-  return { findings: [...byJob.values()].flatMap((list) => list.sort(compareFindings)), ruleErrors };
+  return { findings: [...byJob.values()].flatMap((list) => list.sort(compareFindings)), ruleErrors, unresolved };
 }

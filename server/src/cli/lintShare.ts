@@ -38,6 +38,8 @@ export interface ReportedRuleError {
 export interface LintRound {
   findings: Finding[];
   ruleErrors: ReportedRuleError[];
+  /** Values of these files that are not literals, as `branch_labels = x.Y`, for one note on stderr. */
+  unresolved?: { file: string; value: string }[];
 }
 
 /**
@@ -82,12 +84,14 @@ function lintShare(job: LintJobSpec, project: RevisionProject, sql: SqlParser, f
     onRuleError: (e: RuleError) => ruleErrors.push({ rule: e.rule, file: e.file, reason: e.error instanceof Error ? e.error.message : String(e.error) }),
   };
   const findings: Finding[] = [];
+  const unresolved: { file: string; value: string }[] = [];
   for (const file of files) {
     const entry = project.entry(file);
     if (!entry) continue;
     for (const f of lintFile(fullParse(entry.header), job.env, project, options)) findings.push(f);
+    for (const value of entry.unresolved) unresolved.push({ file, value });
   }
-  return { findings: findings.sort(compareFindings), ruleErrors };
+  return { findings: findings.sort(compareFindings), ruleErrors, ...(unresolved.length > 0 ? { unresolved } : {}) };
 }
 
 /** The usage error (exit code 2) for a SQL parser that cannot be loaded, on any thread. */

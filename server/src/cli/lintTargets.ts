@@ -34,14 +34,22 @@ function realpathOrSelf(file: string): string {
   }
 }
 
-/** Loads an environment, turning a configuration error into a usage error (exit code 2). */
-function load(configFile: string, section?: string): AlembicEnvironment {
+/**
+ * Loads an environment, turning a configuration error into a usage error (exit code 2), and
+ * so a script location that points nowhere too: Alembic fails on it, so a lint that passed
+ * would let a CI gate pass on a broken configuration.
+ */
+export function load(configFile: string, section?: string): AlembicEnvironment {
+  let env: AlembicEnvironment;
   try {
-    return loadEnvironment(configFile, section === undefined ? {} : { section });
+    env = loadEnvironment(configFile, section === undefined ? {} : { section });
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
+  const broken = env.problems.find((p) => p.pointsNowhere === 'script-location');
+  if (broken) throw new UsageError(`${broken.line === undefined ? broken.file : `${broken.file}:${broken.line}`}: ${broken.message}.`);
+  return env;
 }
 
 /**

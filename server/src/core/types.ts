@@ -41,4 +41,10 @@ export interface ConfigProblem {
   file: string;
   /** 1-based line, when the problem is at one. */
   line?: number;
+  /**
+   * Set on a configuration that points nowhere: `script-location` when Alembic fails (no
+   * script_location, or its folder is missing), `version-location` when Alembic silently
+   * reads no revisions from a folder that does not exist.
+   */
+  pointsNowhere?: 'script-location' | 'version-location';
 }

@@ -9,7 +9,16 @@ import type { WorkspaceModel } from './workspaceModel';
  * They are the last layer: defaults < pyproject.toml < these.
  */
 
-const NAMES: Record<string, string> = { rules: 'rules', 'alembic-version': 'alembicVersion', 'postgres-version': 'postgresVersion' };
+const NAMES: Record<string, string> = {
+  rules: 'rules',
+  'alembic-version': 'alembicVersion',
+  'postgres-version': 'postgresVersion',
+  dialect: 'dialect',
+  idempotency: 'idempotency',
+  downgrades: 'downgrades',
+  'check-downgrade': 'checkDowngrade',
+  'lock-timeout': 'lockTimeout',
+};
 
 /**
  * Turns the `alembicPilot` section as the client sends it into lint settings. Unset values
@@ -20,7 +29,16 @@ export function editorLintSettings(section: unknown, configFile: string, problem
   const raw = section as Record<string, unknown>;
   const set = (v: unknown): unknown => (v === null || v === '' ? undefined : v);
   return validateLintSettings(
-    { rules: set(raw['rules']), alembicVersion: set(raw['alembicVersion']), postgresVersion: set(raw['postgresVersion']) },
+    {
+      rules: set(raw['rules']),
+      alembicVersion: set(raw['alembicVersion']),
+      postgresVersion: set(raw['postgresVersion']),
+      dialect: set(raw['dialect']),
+      idempotency: set(raw['idempotency']),
+      downgrades: set(raw['downgrades']),
+      checkDowngrade: set(raw['checkDowngrade']),
+      lockTimeout: set(raw['lockTimeout']),
+    },
     (key) => ({ file: configFile, name: `Setting alembicPilot.${NAMES[key] ?? key} (for ${configFile})` }),
     problems,
   );

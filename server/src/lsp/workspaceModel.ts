@@ -224,7 +224,9 @@ export class WorkspaceModel {
   }
 
   private findingsOf(file: string): Finding[] {
-    return this.envs.flatMap((s) => [...s.lint.of(file)]);
+    // A finding about the environment is placed in its config file, which the editor does not
+    // lint; it is left to the CLI rather than shown at the wrong place.
+    return this.envs.flatMap((s) => s.lint.of(file).filter((f) => f.file === file));
   }
 
   /** The parse of a revision file and its environment, for hover, navigation and the like. */

@@ -18,6 +18,7 @@ import {
   type ClientCapabilities,
   type ConfigurationParams,
   type Diagnostic,
+  type InitializeResult,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type TextEdit,
@@ -65,18 +66,19 @@ export class TestClient {
     this.conn.listen();
   }
 
-  async start(): Promise<void> {
+  async start(): Promise<InitializeResult> {
     const capabilities: ClientCapabilities = {
       ...this.options.capabilities,
       workspace: { ...this.options.capabilities?.workspace, ...(this.options.settings ? { configuration: true } : {}) },
     };
-    await this.conn.sendRequest(InitializeRequest.method, {
+    const result: InitializeResult = await this.conn.sendRequest(InitializeRequest.method, {
       processId: process.pid,
       rootUri: pathToFileURL(this.work).toString(),
       workspaceFolders: [{ uri: pathToFileURL(this.work).toString(), name: 'sample' }],
       capabilities,
     });
     await this.conn.sendNotification(InitializedNotification.method, {});
+    return result;
   }
 
   /** Waits until the server says the SQL parser is loaded, so SQL rules report. */

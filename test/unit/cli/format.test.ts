@@ -21,7 +21,7 @@ function finding(file: string, line: number, character: number, opts: { endLine?
 const ctx: FormatContext = {
   cwd,
   rules: [],
-  tool: { version: '0.0.0', informationUri: 'file:///README.md', helpUri: (id) => `file:///docs/rules/${id}.md` },
+  tool: { version: '0.0.0' },
 };
 
 describe('displayPath', () => {

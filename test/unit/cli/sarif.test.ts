@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { formatFindings, type FormatContext } from '../../../server/src/cli/format';
 import type { SarifLog } from '../../../server/src/cli/format/sarif';
+import { publicUrls, ruleHelp } from '../../../server/src/cli/format/help';
 import type { Finding, RuleId, Severity } from '../../../server/src/core/rules/types';
 import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json';
 
@@ -44,9 +45,13 @@ const ctx: FormatContext = {
   ],
   tool: {
     version: '1.2.3',
-    informationUri: 'file:///opt/alembic-pilot/README.md',
-    helpUri: (id) => `file:///opt/alembic-pilot/docs/rules/${id}.md`,
+    help: (id) => (id === 'unused-suppression' ? undefined : { text: `About ${id}.`, markdown: `# ${id}\n\nAbout \`${id}\`.` }),
   },
+};
+
+const published: FormatContext = {
+  ...ctx,
+  tool: { ...ctx.tool, informationUri: 'https://github.com/example/alembic-pilot', helpUri: (id) => `https://github.com/example/alembic-pilot/blob/HEAD/docs/rules/${id}.md` },
 };
 
 function sarif(findings: Finding[]): SarifLog {
@@ -71,14 +76,23 @@ describe('SARIF', () => {
     expect(sarif([]).runs[0]!.results).toEqual([]);
   });
 
-  it('describes the tool and every rule', () => {
+  it('describes the tool and every rule, with each rule help inline and no local links', () => {
     expect(log.version).toBe('2.1.0');
-    expect(run.tool.driver).toMatchObject({ name: 'alembic-pilot', version: '1.2.3', informationUri: 'file:///opt/alembic-pilot/README.md' });
+    expect(run.tool.driver).toMatchObject({ name: 'alembic-pilot', version: '1.2.3' });
+    expect(run.tool.driver.informationUri).toBeUndefined();
     expect(run.tool.driver.rules.slice(0, 3)).toEqual([
-      { id: 'missing-downgrade', shortDescription: { text: 'downgrade() does nothing' }, helpUri: 'file:///opt/alembic-pilot/docs/rules/missing-downgrade.md', defaultConfiguration: { level: 'warning' } },
-      { id: 'concurrently-in-transaction', shortDescription: { text: 'CONCURRENTLY inside a transaction' }, helpUri: 'file:///opt/alembic-pilot/docs/rules/concurrently-in-transaction.md', defaultConfiguration: { level: 'error' } },
-      { id: 'unused-suppression', shortDescription: { text: 'a suppression comment that suppresses nothing' }, helpUri: 'file:///opt/alembic-pilot/docs/rules/unused-suppression.md', defaultConfiguration: { enabled: false, level: 'note' } },
+      { id: 'missing-downgrade', shortDescription: { text: 'downgrade() does nothing' }, help: { text: 'About missing-downgrade.', markdown: '# missing-downgrade\n\nAbout `missing-downgrade`.' }, defaultConfiguration: { level: 'warning' } },
+      { id: 'concurrently-in-transaction', shortDescription: { text: 'CONCURRENTLY inside a transaction' }, help: { text: 'About concurrently-in-transaction.', markdown: '# concurrently-in-transaction\n\nAbout `concurrently-in-transaction`.' }, defaultConfiguration: { level: 'error' } },
+      { id: 'unused-suppression', shortDescription: { text: 'a suppression comment that suppresses nothing' }, defaultConfiguration: { enabled: false, level: 'note' } },
     ]);
+    expect(JSON.stringify(log)).not.toMatch(/"(helpUri|informationUri)"/);
+  });
+
+  it('links to a public home when the package has one', () => {
+    const withLinks = JSON.parse(formatFindings('sarif', [], published)[0]!) as SarifLog;
+    expect(errorsOf(withLinks)).toBe('');
+    expect(withLinks.runs[0]!.tool.driver.informationUri).toBe('https://github.com/example/alembic-pilot');
+    expect(withLinks.runs[0]!.tool.driver.rules[0]!.helpUri).toBe('https://github.com/example/alembic-pilot/blob/HEAD/docs/rules/missing-downgrade.md');
   });
 
   it('points every ruleIndex at the descriptor of its ruleId, adding one for an unlisted rule', () => {
@@ -116,6 +130,27 @@ describe('SARIF', () => {
     expect(errorsOf({ ...log, version: '2.0.0' })).not.toBe('');
     const badUri = structuredClone(log);
     badUri.runs[0]!.tool.driver.rules[0]!.helpUri = 'docs/rules/missing-downgrade.md';
+    const noText = structuredClone(log) as unknown as { runs: { tool: { driver: { rules: { help?: { text?: string } }[] } } }[] };
+    delete noText.runs[0]!.tool.driver.rules[0]!.help!.text;
+    expect(errorsOf(noText)).toMatch(/text/);
     expect(errorsOf(badUri)).toMatch(/helpUri|format "uri"/);
+  });
+});
+
+describe('rule help and public links', () => {
+  it('reads a doc page as Markdown and as plain text', () => {
+    const help = ruleHelp(path.resolve(__dirname, '../../../docs/rules/missing-downgrade.md'));
+    expect(help?.markdown).toMatch(/^# missing-downgrade/);
+    expect(help?.text).not.toMatch(/`|^#/m);
+    expect(ruleHelp('/no/such/page.md')).toBeUndefined();
+  });
+
+  it.each([
+    [{}, {}],
+    [{ homepage: 'file:///opt/x' }, {}],
+    [{ repository: 'git+https://github.com/acme/alembic-pilot.git' }, { home: 'https://github.com/acme/alembic-pilot', docs: 'https://github.com/acme/alembic-pilot/blob/HEAD/docs/rules' }],
+    [{ homepage: 'https://acme.dev/pilot', repository: { type: 'git', url: 'https://github.com/acme/pilot' } }, { home: 'https://acme.dev/pilot', docs: 'https://github.com/acme/pilot/blob/HEAD/docs/rules' }],
+  ])('links from %j', (pkg, expected) => {
+    expect(publicUrls(pkg)).toEqual(expected);
   });
 });

@@ -128,7 +128,7 @@ describe('incremental parsing gives the same result as a fresh parse', () => {
   it('parses a file with a syntax error from scratch, where lezer would recover differently', () => {
     // After these two edits lezer's incremental tree differs from a fresh one (it reuses nodes
     // and recovers from the missing colon elsewhere); the editor must still say what CI says.
-    const text = readFileSync(join(RULE_FIXTURES, 'non-idempotent-ddl', 'bad.py'), 'utf8');
+    const text = readFileSync(join(RULE_FIXTURES, 'non-idempotent-ddl', 'bad-idempotency-everywhere.py'), 'utf8');
     const first = apply(text, { at: 772, remove: 3, insert: 'op.add_column("t", sa.Column("c"))\n    ' });
     const second = apply(first, { at: 232, remove: 1, insert: '' });
     let state = parseRevisionFileIncremental('/x.py', text).state;

@@ -42,6 +42,7 @@ describe('python-syntax: valid Python 3 is not flagged', () => {
     ['# -*- coding: latin-1 -*-\nx = 1\n'],
     ['with (open(a) as b, open(c) as d):\n    pass\n'],
     ['with (\n    op.batch_alter_table("t") as b,\n    op.get_context().autocommit_block(),\n):\n    pass\n'],
+    ['def f():\n    yield\n    x = yield\n    yield  # comment\n'],
   ])('%j', (source) => {
     expect(problemsOf(source)).toEqual([]);
   });

@@ -52,14 +52,14 @@ describe('[tool.alembic-pilot]', () => {
     const config = loadLintConfig(env(dir), { rules: { 'missing-downgrade': 'info' }, postgresVersion: 16 });
     expect(config.problems).toEqual([]);
     expect(config.settings).toEqual({ 'missing-downgrade': 'info', 'multiple-heads': 'off' });
-    expect(config.targets).toEqual({ alembicVersion: [1, 12, 0], postgresVersion: 16 });
+    expect(config.targets).toEqual({ alembicVersion: [1, 12, 0], postgresVersion: 16, dialect: { name: 'postgresql', source: 'default', transactionalDdl: true } });
   });
 
   it('reports bad values with their line and ignores them', () => {
     const dir = folder({ 'pyproject.toml': '[project]\nname = "x"\n\n[tool.alembic-pilot]\nrules = { "missing-downgrad" = "error" }\npostgres-version = "fifteen"\ncolour = 1\n' });
     const config = loadLintConfig(env(dir));
     expect(config.problems.map((p) => [p.line, p.message.replace(/^.*\] /, '')])).toEqual([
-      [7, 'colour: unknown key; expected rules, alembic-version or postgres-version.'],
+      [7, 'colour: unknown key; expected rules, alembic-version, postgres-version, dialect, idempotency, downgrades, check-downgrade, lock-rules-start-after or lock-timeout.'],
       [5, "rules: 'missing-downgrad' is not a rule id, so its setting is ignored."],
       [6, 'postgres-version: fifteen is not a PostgreSQL major version such as 14; 14 is used.'],
     ]);

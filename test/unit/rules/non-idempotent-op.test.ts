@@ -25,7 +25,7 @@ function lint(text: string, version: readonly [number, number, number] | undefin
   project.updateFile(file, text);
   return lintFile(parseRevisionFile(file, text), env, project, {
     settings: {},
-    targets: { alembicVersion: version, postgresVersion: 14 },
+    targets: { alembicVersion: version, postgresVersion: 14, idempotency: 'everywhere' },
     sql: undefined,
     rules: [nonIdempotentOp],
   });

@@ -5,11 +5,14 @@ import type { MigrationFunction, RevisionFile } from '../../../server/src/core/p
 import { type Change, CONSTRAINT_TYPES, enumTypes, foldOf, upgradeChanges } from '../../../server/src/core/rules/ops/changes';
 import { argOf, columnCall, columnNameArg, nameOf, tableOf } from '../../../server/src/core/rules/ops/signatures';
 import { downgradeUndo } from '../../../server/src/core/rules/ops/undo';
+import { namingConventionsFor, type NamingConventions } from '../../../server/src/core/rules/ops/namingConventions';
+import { loadEnvironment } from '../../../server/src/core/config';
+import path from 'node:path';
 
 /**
  * `upgradeChanges` keeps indexes so that a long upgrade costs linear time. Its meaning is the
- * straightforward reading below (the rule's first version, quadratic in the number of calls),
- * and random upgrades must give the same changes under both.
+ * straightforward reading below (quadratic in the number of calls), and random upgrades must
+ * give the same changes under both.
  */
 
 const same = (a: string | undefined, b: string | undefined): boolean =>
@@ -22,10 +25,33 @@ function columnsOf(call: Change['call'], param: string): { columns?: string[] } 
 
 function reference(fn: MigrationFunction): Change[] {
   let changes: Change[] = [];
+  // What existed before the upgrade and is gone, tables dropped and created again, and drops of
+  // unknown names: a later create of the same object is a re-creation, not a change.
+  const removed = new Set<string>();
+  const recreated = new Set<string>();
+  const unknownDrops: { family: string; table: string | undefined }[] = [];
+  const family = (kind: string): string => (kind === 'index' || kind === 'constraint' ? 'index' : kind);
+  const objectKey = (kind: string, name: string, table?: string): string =>
+    family(kind) === 'column' ? `column\0${(table ?? '').toLowerCase()}.${name.toLowerCase()}` : `${family(kind)}\0${name.toLowerCase()}`;
   const add = (c: Change): void => {
+    if (c.table !== undefined && recreated.has(c.table.toLowerCase())) return;
+    if (removed.delete(objectKey(c.kind, c.name, c.table))) {
+      if (c.kind === 'table') recreated.add(c.name.toLowerCase());
+      return;
+    }
+    if (unknownDrops.some((u) => u.family === family(c.kind) && (u.table === undefined || c.table === undefined || same(u.table, c.table)))) return;
     const key = (x: Change): string => `${x.kind}\0${x.name.toLowerCase()}`;
     if (changes.some((x) => key(x) === key(c) && (x.table === undefined || c.table === undefined || same(x.table, c.table)))) return;
     changes.push(c);
+  };
+  const drop = (kind: string, name: string | undefined, table: string | undefined, matches: (c: Change) => boolean): void => {
+    if (name === undefined) {
+      unknownDrops.push({ family: family(kind), table });
+      return;
+    }
+    const matched = changes.filter(matches);
+    changes = changes.filter((c) => !matched.includes(c));
+    if (kind === 'table' ? !matched.some((c) => c.kind === 'table') : matched.length === 0) removed.add(objectKey(kind, name, table));
   };
   for (const call of fn.opCalls) {
     const table = tableOf(call);
@@ -50,13 +76,15 @@ function reference(fn: MigrationFunction): Change[] {
         const from = nameOf(call, 'old_table_name');
         const to = nameOf(call, 'new_table_name');
         if (from === undefined || to === undefined) break;
-        const created = changes.filter((c) => (c.kind === 'table' && same(c.name, from)) || same(c.table, from));
-        if (created.some((c) => c.kind === 'table')) {
-          for (const c of created) {
-            if (c.kind === 'table') c.name = to;
-            else c.table = to;
-          }
-        } else add({ kind: 'table-rename', name: to, from, call });
+        const on = changes.filter((c) => (c.kind === 'table' && same(c.name, from)) || same(c.table, from));
+        for (const c of on) {
+          if (c.kind === 'table') c.name = to;
+          else c.table = to;
+        }
+        if (!on.some((c) => c.kind === 'table')) {
+          removed.add(objectKey('table', from));
+          add({ kind: 'table-rename', name: to, from, call });
+        }
         break;
       }
       case 'alter_column': {
@@ -66,32 +94,36 @@ function reference(fn: MigrationFunction): Change[] {
         if (from === undefined || to === undefined || table === undefined) break;
         const added = changes.find((c) => c.kind === 'column' && same(c.table, table) && same(c.name, from));
         if (added) added.name = to;
-        else add({ kind: 'column-rename', name: to, from, table, call });
+        else {
+          removed.add(objectKey('column', from, table));
+          add({ kind: 'column-rename', name: to, from, table, call });
+        }
         break;
       }
       case 'drop_table':
-        if (table !== undefined) changes = changes.filter((c) => !(c.kind === 'table' && same(c.name, table)) && !same(c.table, table));
+        drop('table', table, undefined, (c) => (c.kind === 'table' && same(c.name, table)) || same(c.table, table));
         break;
       case 'drop_column': {
         const name = nameOf(call, 'column_name');
-        changes = changes.filter((c) => !(c.kind === 'column' && same(c.table, table) && same(c.name, name)));
+        drop('column', name, table, (c) => c.kind === 'column' && same(c.table, table) && same(c.name, name));
         break;
       }
       case 'drop_index': {
         const name = nameOf(call, 'index_name');
-        changes = changes.filter((c) => !(c.kind === 'index' && same(c.name, name)));
+        drop('index', name, undefined, (c) => (c.kind === 'index' || c.kind === 'constraint') && same(c.name, name));
         break;
       }
       case 'drop_constraint': {
         const name = nameOf(call, 'constraint_name');
-        changes = changes.filter((c) => !(c.kind === 'constraint' && same(c.name, name)));
+        drop('constraint', name, undefined, (c) => (c.kind === 'index' || c.kind === 'constraint') && same(c.name, name));
         break;
       }
       default: {
         const type = CONSTRAINT_TYPES[call.name];
         const name = type !== undefined ? nameOf(call, 'constraint_name') : undefined;
         const columns = columnsOf(call, call.name === 'create_foreign_key' ? 'local_cols' : 'columns');
-        if (type !== undefined && name !== undefined) add({ kind: 'constraint', name, ...(table !== undefined ? { table } : {}), ...columns, constraintType: type, call });
+        const referent = call.name === 'create_foreign_key' ? nameOf(call, 'referent_table') : undefined;
+        if (type !== undefined && name !== undefined) add({ kind: 'constraint', name, ...(table !== undefined ? { table } : {}), ...columns, constraintType: type, ...(referent !== undefined ? { referent } : {}), call });
       }
     }
   }
@@ -228,5 +260,60 @@ describe('downgradeUndo', () => {
     const next = parseRevisionFileIncremental('/m/versions/x.py', text.replace('kind = sa.Enum("x", name="k")', 'kind = sa.Enum("x", name="o")'), first.state);
     expect(next.file.functions[1].opCalls[0]).toBe(first.file.functions[1].opCalls[0]);
     expect(undoneIn(next.file)).toEqual({ t: true, k: false, o: true });
+  });
+});
+
+describe('following both functions as they run', () => {
+  function left(up: string[], down: string[], conventions?: NamingConventions): string[] {
+    const text = ['from alembic import op', 'import sqlalchemy as sa', 'def upgrade():', ...up.map((s) => `    ${s}`), 'def downgrade():', ...down.map((s) => `    ${s}`), ''].join('\n');
+    const file = parseRevisionFile('/m/versions/y.py', text);
+    const [upgrade, downgrade] = file.functions;
+    return downgradeUndo(file, downgrade, undefined).leftBehind(upgradeChanges(upgrade), conventions).map((c) => c.name);
+  }
+
+  it('sees a table renamed back before its columns are renamed', () => {
+    const up = ['op.rename_table("a", "b")', 'op.alter_column("b", "x", new_column_name="y")'];
+    expect(left(up, ['op.rename_table("b", "a")', 'op.alter_column("a", "y", new_column_name="x")'])).toEqual([]);
+    expect(left(up, ['op.alter_column("b", "y", new_column_name="x")', 'op.rename_table("b", "a")'])).toEqual([]);
+    expect(left(up, ['op.rename_table("b", "a")', 'op.alter_column("b", "y", new_column_name="x")'])).toEqual(['y']);
+  });
+
+  it('moves columns added before a table rename to the new name', () => {
+    expect(left(['op.add_column("a", sa.Column("c"))', 'op.rename_table("a", "b")'], ['op.drop_column("b", "c")', 'op.rename_table("b", "a")'])).toEqual([]);
+  });
+
+  it('counts nothing that the upgrade drops and creates again', () => {
+    expect(left(['op.drop_index("ix")', 'op.create_index("ix", "t", ["a"])'], ['pass'])).toEqual([]);
+    expect(left(['op.create_index("ix", "t", ["a"])'], ['pass'])).toEqual(['ix']);
+    expect(left(['op.drop_table("t")', 'op.create_table("t")', 'op.create_index("ix_t", "t", ["a"])'], ['pass'])).toEqual([]);
+    expect(left(['op.drop_constraint(name, "t")', 'op.create_unique_constraint("uq", "t", ["a"])'], ['pass'])).toEqual([]);
+    expect(left(['op.drop_constraint("uq", "t", type_="unique")', 'op.create_index("uq", "t", ["a"], unique=True)'], ['pass'])).toEqual([]);
+  });
+
+  it('takes a unique constraint dropped as a constraint for the index of its name', () => {
+    expect(left(['op.create_index("uq_a", "t", ["a"], unique=True)'], ['op.drop_constraint("uq_a", "t", type_="unique")'])).toEqual([]);
+  });
+
+  it('matches a drop under the name a convention gave the constraint', () => {
+    const up = ['op.create_check_constraint("positive", "t", "x > 0")'];
+    expect(left(up, ['op.drop_constraint("ck_t_positive", "t")'])).toEqual([]);
+    expect(left(up, ['op.drop_constraint("ck__t__positive", "t")'])).toEqual([]);
+    const own: NamingConventions = { templates: { ck: 'chk_%(table_name)s__%(constraint_name)s' }, documented: false };
+    expect(left(up, ['op.drop_constraint("chk_t__positive", "t")'], own)).toEqual([]);
+    expect(left(up, ['op.drop_constraint("ck_t_positive", "t")'], own)).toEqual(['positive']);
+    expect(left(['op.create_check_constraint(op.f("positive"), "t", "x > 0")'], ['op.drop_constraint("ck_t_positive", "t")'])).toEqual(['positive']);
+  });
+
+  it('reads the naming convention of a module env.py imports', () => {
+    const env = loadEnvironment(path.resolve(__dirname, '../../fixtures/rules/incomplete-downgrade/good-naming-convention-env'));
+    expect(namingConventionsFor(env)).toEqual({
+      templates: { ix: 'ix_%(column_0_label)s', uq: 'uq_%(table_name)s_%(column_0_name)s', ck: 'chk_%(table_name)s__%(constraint_name)s', fk: 'fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s', pk: 'pk_%(table_name)s' },
+      documented: false,
+    });
+  });
+
+  it('counts SQL the downgrade runs through something else than a known connection as unseen work', () => {
+    expect(left(['op.create_table("g")'], ['engine = make_engine()', 'engine.execute("DROP TABLE g")'])).toEqual([]);
+    expect(left(['op.create_table("g")'], ['op.drop_index("ix_other")'])).toEqual(['g']);
   });
 });

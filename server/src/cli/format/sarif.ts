@@ -19,11 +19,23 @@ export interface SarifRuleInput {
   defaultSeverity: RuleSetting;
 }
 
+/** A rule's help as SARIF carries it inline: `text` is required, `markdown` is what viewers prefer. */
+export interface SarifHelp {
+  text: string;
+  markdown: string;
+}
+
 export interface SarifToolInput {
   version: string;
-  /** An absolute URI: the schema requires both this and every helpUri to be one. */
-  informationUri: string;
-  helpUri(id: RuleId): string;
+  /**
+   * Public absolute URIs only (the schema requires URIs; a `file://` path of the machine that
+   * ran the lint means nothing where the log is read), so both are left out when the package
+   * names no public home.
+   */
+  informationUri?: string;
+  helpUri?: (id: RuleId) => string;
+  /** Each rule's help, inline; undefined for a rule without a doc page at hand. */
+  help?: (id: RuleId) => SarifHelp | undefined;
 }
 
 interface ArtifactLocation {
@@ -34,7 +46,8 @@ interface ArtifactLocation {
 interface ReportingDescriptor {
   id: string;
   shortDescription: { text: string };
-  helpUri: string;
+  helpUri?: string;
+  help?: SarifHelp;
   defaultConfiguration: { enabled?: boolean; level: SarifLevel };
 }
 
@@ -55,7 +68,7 @@ export interface SarifLog {
   $schema: string;
   version: '2.1.0';
   runs: {
-    tool: { driver: { name: string; version: string; informationUri: string; rules: ReportingDescriptor[] } };
+    tool: { driver: { name: string; version: string; informationUri?: string; rules: ReportingDescriptor[] } };
     originalUriBaseIds: Record<string, { uri: string }>;
     columnKind: 'utf16CodeUnits';
     results: SarifResult[];
@@ -71,7 +84,12 @@ function descriptor(rule: SarifRuleInput, tool: SarifToolInput): ReportingDescri
   // A rule that is off by default has no level of its own; it is marked disabled, and the
   // level is what it reports at when a project turns it on without naming a severity.
   const defaultConfiguration = rule.defaultSeverity === 'off' ? { enabled: false, level: 'note' as const } : { level: sarifLevel(rule.defaultSeverity) };
-  return { id: rule.id, shortDescription: { text: rule.description }, helpUri: tool.helpUri(rule.id), defaultConfiguration };
+  return { id: rule.id, shortDescription: { text: rule.description }, ...links(rule.id, tool), defaultConfiguration };
+}
+
+function links(id: RuleId, tool: SarifToolInput): { helpUri?: string; help?: SarifHelp } {
+  const help = tool.help?.(id);
+  return { ...(tool.helpUri ? { helpUri: tool.helpUri(id) } : {}), ...(help ? { help } : {}) };
 }
 
 /** A relative path as a URI reference: each segment percent-encoded, `/` between them. */
@@ -91,7 +109,7 @@ export function formatSarif(located: readonly LocatedFinding[], opts: { cwd: str
     let i = index.get(id);
     if (i === undefined) {
       // A finding of a rule the registry does not list still needs a descriptor for ruleIndex.
-      i = rules.push({ id, shortDescription: { text: id }, helpUri: opts.tool.helpUri(id), defaultConfiguration: { level: 'warning' } }) - 1;
+      i = rules.push({ id, shortDescription: { text: id }, ...links(id, opts.tool), defaultConfiguration: { level: 'warning' } }) - 1;
       index.set(id, i);
     }
     return i;
@@ -115,7 +133,7 @@ export function formatSarif(located: readonly LocatedFinding[], opts: { cwd: str
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'alembic-pilot', version: opts.tool.version, informationUri: opts.tool.informationUri, rules } },
+        tool: { driver: { name: 'alembic-pilot', version: opts.tool.version, ...(opts.tool.informationUri ? { informationUri: opts.tool.informationUri } : {}), rules } },
         originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(opts.cwd) } },
         columnKind: 'utf16CodeUnits',
         results,

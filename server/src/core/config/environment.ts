@@ -140,10 +140,10 @@ export function environmentFrom(ini: IniFile | undefined, pyproject: PyprojectFi
     env.scriptLocation = resolve(settings.scriptLocation, 'script_location');
     if (env.scriptLocation === undefined) delete env.scriptLocation;
     else if (!isDirectory(env.scriptLocation)) {
-      problems.push(located(settings.scriptLocation, `The script_location folder ${env.scriptLocation} does not exist; Alembic fails with "Path doesn't exist"`));
+      problems.push({ ...located(settings.scriptLocation, `The script_location folder ${env.scriptLocation} does not exist; Alembic fails with "Path doesn't exist"`), pointsNowhere: 'script-location' });
     }
   } else {
-    const problem: ConfigProblem = { message: "No 'script_location' key found in configuration", file: configFile };
+    const problem: ConfigProblem = { message: "No 'script_location' key found in configuration", file: configFile, pointsNowhere: 'script-location' };
     if (iniSection?.line !== undefined) problem.line = iniSection.line;
     problems.push(problem);
   }
@@ -155,14 +155,14 @@ export function environmentFrom(ini: IniFile | undefined, pyproject: PyprojectFi
       if (folder === undefined) continue;
       env.versionLocations.push(folder);
       if (!isDirectory(folder)) {
-        problems.push(located(list, `The version location ${folder} does not exist; Alembic skips it without a warning`));
+        problems.push({ ...located(list, `The version location ${folder} does not exist; Alembic skips it without a warning`), pointsNowhere: 'version-location' });
       }
     }
   } else if (env.scriptLocation !== undefined) {
     const folder = path.join(env.scriptLocation, 'versions');
     env.versionLocations.push(folder);
     if (isDirectory(env.scriptLocation) && !isDirectory(folder)) {
-      problems.push({ message: `The versions folder ${folder} does not exist, so Alembic finds no revisions`, file: configFile });
+      problems.push({ message: `The versions folder ${folder} does not exist, so Alembic finds no revisions`, file: configFile, pointsNowhere: 'version-location' });
     }
   }
 

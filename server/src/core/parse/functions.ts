@@ -1,5 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { trimmedEnd } from './assignments';
+import { dialectGuardsOf, type DialectScope } from './dialectGuards';
+import { existenceGuardsOf } from './existenceGuards';
 import { type ModuleScope, walkFunctionBody } from './opCalls';
 import type { Source } from './pyValues';
 import type { StatementReuse } from './statementCache';
@@ -21,7 +23,7 @@ export function migrationFunctionKind(
  * Builds the {@link MigrationFunction} for a `FunctionDefinition` node, or undefined if it is
  * not one. `reuse` carries the previous parse's statements (see StatementReuse).
  */
-export function migrationFunction(src: Source, scope: ModuleScope, fn: SyntaxNode, reuse?: StatementReuse): MigrationFunction | undefined {
+export function migrationFunction(src: Source, scope: ModuleScope & { dialects: DialectScope }, fn: SyntaxNode, reuse?: StatementReuse): MigrationFunction | undefined {
   const nameNode = fn.getChild('VariableName');
   const body = fn.getChild('Body');
   if (!nameNode || !body) return undefined;
@@ -43,8 +45,13 @@ export function migrationFunction(src: Source, scope: ModuleScope, fn: SyntaxNod
     bodyRange: src.lines.rangeOf(Math.min(bodyFrom, end), end),
     isEmpty: isEmpty(body),
     raisesNotImplemented: raisesNotImplemented(src.text, firstStatements(body)),
+    alwaysRaises: alwaysRaises(body),
     opCalls,
     sql,
+    // Guards are read from the whole function at every parse (never from the statement
+    // cache): they are few and cheap, and a keystroke in one `if` changes what the code after it runs under.
+    dialectGuards: dialectGuardsOf(src, scope.dialects, fn, body),
+    existenceGuards: existenceGuardsOf(src, fn, body),
   };
 }
 
@@ -74,6 +81,25 @@ function isNoOp(statement: SyntaxNode): boolean {
   const expr = unparenthesize(parts[0]);
   if (expr.name === 'Ellipsis') return true;
   return expr.name === 'String' || expr.name === 'ContinuedString';
+}
+
+function alwaysRaises(body: SyntaxNode): boolean {
+  for (let c = body.firstChild; c; c = c.nextSibling) {
+    if (c.name === 'RaiseStatement') return true;
+    if (c.name === 'ReturnStatement' || containsReturn(c)) return false;
+  }
+  return false;
+}
+
+function containsReturn(stmt: SyntaxNode): boolean {
+  if (!/Statement$/.test(stmt.name) || stmt.name === 'ExpressionStatement' || stmt.name === 'AssignStatement') return false;
+  let found = false;
+  stmt.cursor().iterate((ref) => {
+    if (found || ref.name === 'FunctionDefinition' || ref.name === 'Lambda' || ref.name === 'ClassDefinition') return false;
+    if (ref.name === 'ReturnStatement') found = true;
+    return !found;
+  });
+  return found;
 }
 
 function raisesNotImplemented(text: string, statements: SyntaxNode[]): boolean {

@@ -4,7 +4,7 @@
  */
 export { lineIndexOf, parseRevisionFile, parseRevisionFileIncremental } from './revisionFile';
 export type { IncrementalParse, ParseState } from './revisionFile';
-export type { CallArg, MigrationFunction, OpCall, PyCall, PyLiteralValue, RevisionFile, SqlString } from './types';
+export type { CallArg, DialectGuard, ExistenceGuard, MigrationFunction, OpCall, PyCall, PyLiteralValue, RevisionFile, SqlString } from './types';
 export {
   DYNAMIC_PLACEHOLDER,
   evaluateConcatenation,

@@ -31,6 +31,9 @@ interface BlockFrame {
 
 const CONNECTION_METHODS = new Set(['execute', 'exec_driver_sql']);
 
+/** `select(...)`, `sa.select(...)`, `table.select()`: a statement that reads and changes nothing. */
+const READ_ONLY = /^\s*(?:[\w.]*\.)?select\s*\(|^\s*[\w.]+\.select\s*\(/;
+
 // `name(` or `name.attr(` at the start of a call; group 2 is missing for a plain call.
 const CALLEE = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*)?\(/y;
 
@@ -320,7 +323,10 @@ class BodyWalker {
     const keyword = via === 'op.execute' ? 'sqltext' : 'statement';
     const arg = firstArgument(args, keyword, this.src.text);
     const extracted = arg && this.evaluator.extract(arg);
-    if (!extracted) return;
+    if (!extracted) {
+      if (arg && via === 'connection.execute') this.pushCore(node, arg);
+      return;
+    }
     const { lines } = this.src;
     const value = extracted.value;
     this.sql.push({
@@ -332,6 +338,25 @@ class BodyWalker {
       range: lines.rangeOf(extracted.rangeNode.from, extracted.rangeNode.to),
       callRange: lines.rangeOf(node.from, node.to),
       positionAt: (offset) => lines.positionAt(value.sourceAt(offset)),
+    });
+  }
+
+  /** A Core statement given to a connection: no SQL text, but a change to the data unless it is plainly a read. */
+  private pushCore(node: SyntaxNode, arg: SyntaxNode): void {
+    const text = this.src.text.slice(arg.from, arg.to);
+    if (READ_ONLY.test(text)) return;
+    const { lines } = this.src;
+    const at = lines.positionAt(arg.from);
+    this.sql.push({
+      text: '',
+      dynamic: true,
+      via: 'connection.execute',
+      core: true,
+      wrappedInText: false,
+      inAutocommitBlock: this.autocommitDepth > 0,
+      range: lines.rangeOf(arg.from, arg.to),
+      callRange: lines.rangeOf(node.from, node.to),
+      positionAt: () => at,
     });
   }
 

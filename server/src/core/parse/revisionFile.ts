@@ -1,6 +1,7 @@
 import type { ChangedRange, Tree } from '@lezer/common';
 import type { Problem } from '../types';
 import { scanRevisionHeader } from '../scan/headerScanner';
+import { dialectScope } from './dialectGuards';
 import { migrationFunction } from './functions';
 import { blankRegions, deepBracketRegions, TOO_DEEP_MESSAGE, type DeepRegion } from './nesting';
 import { readModule } from './moduleLevel';
@@ -194,7 +195,7 @@ function extract(path: string, text: string, tree: Tree, statements: Statements 
   const lines = new LineIndex(text);
   const src: Source = { text, lines };
   const facts = readModule(src, tree);
-  const scope = { opNames: facts.opNames, bindings: facts.bindings };
+  const scope = { opNames: facts.opNames, bindings: facts.bindings, dialects: dialectScope(src, facts.functionNodes, facts.bindings) };
   const reuse =
     statements && new StatementReuse(statements.previous, statements.next, statements.edits, lines, facts.opNames, shiftStatementResult);
 

@@ -57,7 +57,7 @@ function firstFault(tree: Tree, text: string, lines: LineIndex, known: KnownClea
       if (fault || known?.isClean(ref)) return false;
       if (ref.type.isError) {
         const node = ref.node;
-        if (!inParenthesizedWithHeader(node)) fault = errorFault(node, text, lines);
+        if (!inParenthesizedWithHeader(node) && !isBareYield(node)) fault = errorFault(node, text, lines);
         return false;
       }
       switch (ref.name) {
@@ -103,6 +103,17 @@ function inParenthesizedWithHeader(node: SyntaxNode): boolean {
     return !!first && first.name === 'ParenthesizedExpression' && (!body || node.from < body.from);
   }
   return false;
+}
+
+/**
+ * Lezer's grammar wants a value after `yield` and marks a bare `yield` (a statement, or
+ * `x = yield`) with an empty error node; Python accepts both.
+ */
+function isBareYield(node: SyntaxNode): boolean {
+  const parent = node.parent;
+  let before = node.prevSibling;
+  while (before && before.name === 'Comment') before = before.prevSibling;
+  return node.from === node.to && before?.name === 'yield' && (parent?.name === 'YieldStatement' || parent?.name === 'YieldExpression');
 }
 
 /** `raise E, "msg"` and `except E, e:`, which lezer reads without complaint. */

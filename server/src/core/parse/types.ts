@@ -1,3 +1,4 @@
+import type { DialectCondition } from '../dialect/condition';
 import type { RevisionHeader } from '../revisionHeader';
 import type { Position, Range } from '../types';
 
@@ -31,12 +32,41 @@ export interface MigrationFunction {
   /** True when the body raises NotImplementedError (possibly after a docstring). */
   raisesNotImplemented: boolean;
   /**
+   * True when the body always raises: a `raise` directly in the body, with no `return` before
+   * it. Such a function never completes, whatever it does first (a downgrade that raises
+   * `Exception("no going back")` declares the revision irreversible as NotImplementedError does).
+   */
+  alwaysRaises: boolean;
+  /**
    * Every call on `op` (or on a batch alias) anywhere in the body, nested ones included
    * (`op.f(...)` inside `op.create_index(...)`, `op.get_bind()`), ordered by start offset.
    */
   opCalls: OpCall[];
   /** SQL passed to `op.execute` and to a connection's `execute`, in source order. */
   sql: SqlString[];
+  /**
+   * Code that runs only on some dialects because an `if` tests the dialect (see
+   * parse/dialectGuards.ts), outermost first. Ask `dialectAt` (core/dialect) rather than
+   * reading these: a region's condition already includes those of the regions around it.
+   */
+  dialectGuards: DialectGuard[];
+  /**
+   * Code under an `if` that tests whether a named object exists (parse/existenceGuards.ts):
+   * creating or dropping that object there is guarded as IF [NOT] EXISTS guards it.
+   */
+  existenceGuards: ExistenceGuard[];
+}
+
+/** A region of a function body that runs only after testing for the objects `names` (lower case). */
+export interface ExistenceGuard {
+  range: Range;
+  names: string[];
+}
+
+/** A region of a function body and the dialect condition under which it runs. */
+export interface DialectGuard {
+  range: Range;
+  condition: DialectCondition;
 }
 
 export interface OpCall {
@@ -105,6 +135,13 @@ export interface SqlString {
   dynamic: boolean;
   /** `connection.execute` also covers `exec_driver_sql` on a connection. */
   via: 'op.execute' | 'connection.execute';
+  /**
+   * A SQLAlchemy Core statement run through a connection (`conn.execute(table.update()...)`,
+   * `conn.execute(stmt)`) rather than SQL text: its SQL is not known, so `text` is empty and
+   * `dynamic` is true. Recorded because it changes data as `op.execute("UPDATE ...")` does;
+   * an obvious read (`sa.select(...)`) is not recorded.
+   */
+  core?: true;
   /** The SQL went through sa.text(...) / text(...) / sqlalchemy.text(...). */
   wrappedInText: boolean;
   inAutocommitBlock: boolean;

@@ -1,8 +1,8 @@
-import type { OpCall, SqlString } from '../parse/types';
-import { analyzedSqlOf, type AnalyzedStatement } from '../sql/analyze';
+import type { MigrationFunction, OpCall, SqlString } from '../parse/types';
+import { analyzeSql, type AnalyzedStatement } from '../sql/analyze';
 import { sqlRange, wrapInAutocommitBlock } from '../sql/edits';
 import { isRecord } from '../sql/parser';
-import type { Range } from '../types';
+import type { Position, Range } from '../types';
 import type { Fix, Rule, RuleContext } from './types';
 
 /**
@@ -10,6 +10,10 @@ import type { Fix, Rule, RuleContext } from './types';
  * inside a transaction block, and Alembic runs each migration in one. They have to sit in
  * `with op.get_context().autocommit_block():`, alone in their execute call: several statements
  * sent in one string run as one implicit transaction, and inside a DO block they fail always.
+ *
+ * Statements after an executed `COMMIT` (or `END`) in the same function are not reported:
+ * projects that predate autocommit_block() end Alembic's transaction that way, and with
+ * psycopg2, which does not notice, what follows runs outside any transaction.
  */
 export const concurrentlyInTransaction: Rule = {
   id: 'concurrently-in-transaction',
@@ -17,16 +21,33 @@ export const concurrentlyInTransaction: Rule = {
   description: 'CONCURRENTLY index operations inside the migration transaction.',
   needsSql: true,
   check(ctx) {
-    for (const fn of ctx.file.functions) for (const call of fn.opCalls) checkOpCall(ctx, call);
-    for (const a of analyzedSqlOf(ctx.file, ctx.sql)) {
-      const topLevel = a.statements.filter((st) => !st.inDo).length;
-      for (const st of a.statements) {
-        const what = concurrentOperation(st);
-        if (what) checkStatement(ctx, a.source, st, what, topLevel);
+    if (!ctx.sql) return;
+    for (const fn of ctx.file.functions) {
+      const committed = firstCommit(ctx, fn);
+      const after = (p: Position): boolean => committed !== undefined && (p.line > committed.line || (p.line === committed.line && p.character > committed.character));
+      for (const call of fn.opCalls) if (!after(call.range.start)) checkOpCall(ctx, call);
+      for (const s of fn.sql) {
+        if (after(s.callRange.start)) continue;
+        const a = analyzeSql(ctx.sql, s);
+        const topLevel = a.statements.filter((st) => !st.inDo).length;
+        for (const st of a.statements) {
+          const what = concurrentOperation(st);
+          if (what) checkStatement(ctx, a.source, st, what, topLevel);
+        }
       }
     }
   },
 };
+
+/** Where the function first executes a COMMIT (or END) of its own, if it does. */
+function firstCommit(ctx: RuleContext, fn: MigrationFunction): Position | undefined {
+  for (const s of fn.sql) {
+    if (!/\b(commit|end)\b/i.test(s.text)) continue;
+    const a = analyzeSql(ctx.sql!, s);
+    if (a.statements.some((st) => st.kind === 'TransactionStmt' && (st.node.kind === 'TRANS_STMT_COMMIT' || st.node.kind === 'TRANS_STMT_END'))) return s.callRange.start;
+  }
+  return undefined;
+}
 
 const HELP = 'Move it into `with op.get_context().autocommit_block():`, one statement per execute call.';
 

@@ -2,16 +2,19 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse, TomlError, type TomlTable, type TomlValue } from 'smol-toml';
 import type { AlembicEnvironment } from '../config';
+import { canonicalDialect, environmentDialect, KNOWN_DIALECTS } from '../dialect';
 import type { ConfigProblem } from '../types';
 import { lowestAlembicVersion, parseVersion, type Version } from './versionSpec';
-import { isRuleId } from './ruleIds';
-import type { LintTargets, RuleId, RuleSetting } from './types';
+import { isRuleId } from './registry';
+import { DOWNGRADE_POLICIES, IDEMPOTENCY_MODES, type DowngradePolicy, type Idempotency, type LintTargets, type LockSettings, type RuleId, type RuleSetting } from './types';
 
 /**
  * The lint configuration of an environment, from three layers, each overriding the one before:
  *
  * 1. defaults: each rule's default severity, PostgreSQL 14, and the Alembic version detected
- *    from the project's dependencies (see versionSpec.ts), or unknown;
+ *    from the project's dependencies (see versionSpec.ts), or unknown; the dialect of the
+ *    environment's URL (see core/dialect), `idempotency = "auto"`, and a downgrade policy
+ *    detected from the history;
  * 2. `[tool.alembic-pilot]` of the pyproject.toml beside the environment's config file;
  * 3. explicit overrides: VS Code settings or CLI flags.
  *
@@ -22,6 +25,12 @@ export interface LintSettingsInput {
   rules?: Partial<Record<RuleId, RuleSetting>>;
   alembicVersion?: Version;
   postgresVersion?: number;
+  /** A dialect name as KNOWN_DIALECTS spells it. */
+  dialect?: string;
+  idempotency?: Idempotency;
+  downgrades?: DowngradePolicy;
+  /** The lock rules' settings that this layer sets. */
+  locks?: Partial<LockSettings>;
 }
 
 export interface LintConfig {
@@ -35,6 +44,7 @@ export interface LintConfig {
 export const DEFAULT_POSTGRES_VERSION = 14;
 const SETTINGS: readonly string[] = ['error', 'warning', 'info', 'hint', 'off'];
 const TABLE = 'tool.alembic-pilot';
+const PILOT_KEYS: readonly string[] = ['rules', 'alembic-version', 'postgres-version', 'dialect', 'idempotency', 'downgrades', 'check-downgrade', 'lock-rules-start-after', 'lock-timeout'];
 
 /** The merged configuration of one environment. */
 export function loadLintConfig(env: AlembicEnvironment, overrides: LintSettingsInput = {}): LintConfig {
@@ -43,6 +53,8 @@ export function loadLintConfig(env: AlembicEnvironment, overrides: LintSettingsI
   const fromFile = readPilotTable(pyproject, problems);
   const detected = fromFile.alembicVersion || overrides.alembicVersion ? undefined : detectAlembicVersion(env.here);
   const merged = mergeLintSettings({ ...(detected ? { alembicVersion: detected.version } : {}) }, fromFile, overrides);
+  const dialect = overrides.dialect ?? fromFile.dialect;
+  merged.targets.dialect = environmentDialect(env, dialect);
   return {
     ...merged,
     problems,
@@ -55,12 +67,22 @@ export function mergeLintSettings(...layers: LintSettingsInput[]): { settings: P
   const settings: Partial<Record<RuleId, RuleSetting>> = {};
   let alembicVersion: Version | undefined;
   let postgresVersion = DEFAULT_POSTGRES_VERSION;
+  let idempotency: Idempotency | undefined;
+  let downgrades: DowngradePolicy | undefined;
+  let locks: Partial<LockSettings> | undefined;
   for (const layer of layers) {
     Object.assign(settings, layer.rules);
     if (layer.alembicVersion) alembicVersion = layer.alembicVersion;
     if (layer.postgresVersion !== undefined) postgresVersion = layer.postgresVersion;
+    if (layer.idempotency !== undefined) idempotency = layer.idempotency;
+    if (layer.downgrades !== undefined) downgrades = layer.downgrades;
+    if (layer.locks) locks = { ...locks, ...layer.locks };
   }
-  return { settings, targets: { alembicVersion, postgresVersion } };
+  const targets: LintTargets = { alembicVersion, postgresVersion };
+  if (idempotency !== undefined) targets.idempotency = idempotency;
+  if (downgrades !== undefined) targets.downgrades = downgrades;
+  if (locks) targets.locks = { checkDowngrade: false, startAfter: [], lockTimeout: 'migration', ...locks };
+  return { settings, targets };
 }
 
 /**
@@ -68,7 +90,17 @@ export function mergeLintSettings(...layers: LintSettingsInput[]): { settings: P
  * table, CLI flags collected into an object). `where` gives each key's location for messages.
  */
 export function validateLintSettings(
-  raw: { rules?: unknown; alembicVersion?: unknown; postgresVersion?: unknown },
+  raw: {
+    rules?: unknown;
+    alembicVersion?: unknown;
+    postgresVersion?: unknown;
+    dialect?: unknown;
+    idempotency?: unknown;
+    downgrades?: unknown;
+    checkDowngrade?: unknown;
+    lockRulesStartAfter?: unknown;
+    lockTimeout?: unknown;
+  },
   where: (key: string, rule?: string) => { file: string; line?: number; name: string },
   problems: ConfigProblem[],
 ): LintSettingsInput {
@@ -99,7 +131,45 @@ export function validateLintSettings(
     if (typeof n === 'number' && Number.isInteger(n) && n >= 9 && n <= 99) out.postgresVersion = n;
     else problem('postgres-version', `${String(raw.postgresVersion)} is not a PostgreSQL major version such as 14; ${DEFAULT_POSTGRES_VERSION} is used.`);
   }
+  if (raw.dialect !== undefined) {
+    const d = typeof raw.dialect === 'string' ? canonicalDialect(raw.dialect) : undefined;
+    if (d) out.dialect = d;
+    else problem('dialect', `${JSON.stringify(raw.dialect)} is not a dialect; expected one of ${KNOWN_DIALECTS.join(', ')}. The dialect of sqlalchemy.url is used.`);
+  }
+  if (raw.idempotency !== undefined) {
+    if (typeof raw.idempotency === 'string' && (IDEMPOTENCY_MODES as readonly string[]).includes(raw.idempotency)) out.idempotency = raw.idempotency as Idempotency;
+    else problem('idempotency', `${JSON.stringify(raw.idempotency)} must be one of ${IDEMPOTENCY_MODES.map((m) => `"${m}"`).join(', ')}; "auto" is used.`);
+  }
+  if (raw.downgrades !== undefined) {
+    if (typeof raw.downgrades === 'string' && (DOWNGRADE_POLICIES as readonly string[]).includes(raw.downgrades)) out.downgrades = raw.downgrades as DowngradePolicy;
+    else problem('downgrades', `${JSON.stringify(raw.downgrades)} must be "required" or "optional"; the policy is detected from the history.`);
+  }
+  const locks = validateLockSettings(raw, problem);
+  if (locks) out.locks = locks;
   return out;
+}
+
+/** `check-downgrade`, `lock-rules-start-after` and `lock-timeout`; undefined when none is set. */
+function validateLockSettings(
+  raw: { checkDowngrade?: unknown; lockRulesStartAfter?: unknown; lockTimeout?: unknown },
+  problem: (key: string, message: string) => void,
+): Partial<LockSettings> | undefined {
+  const locks: Partial<LockSettings> = {};
+  if (raw.checkDowngrade !== undefined) {
+    if (typeof raw.checkDowngrade === 'boolean') locks.checkDowngrade = raw.checkDowngrade;
+    else problem('check-downgrade', `${JSON.stringify(raw.checkDowngrade)} must be true or false; downgrade() is not checked.`);
+  }
+  if (raw.lockRulesStartAfter !== undefined) {
+    const v = raw.lockRulesStartAfter;
+    const list = typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+    if (list) locks.startAfter = list.map((x) => x.trim()).filter((x) => x !== '');
+    else problem('lock-rules-start-after', `${JSON.stringify(v)} must be a revision id or a list of them; every revision is checked.`);
+  }
+  if (raw.lockTimeout !== undefined) {
+    if (raw.lockTimeout === 'migration' || raw.lockTimeout === 'role') locks.lockTimeout = raw.lockTimeout;
+    else problem('lock-timeout', `${JSON.stringify(raw.lockTimeout)} must be "migration" or "role"; "migration" is used.`);
+  }
+  return Object.keys(locks).length > 0 ? locks : undefined;
 }
 
 /** Reads and validates `[tool.alembic-pilot]`; a missing file or table is no configuration. */
@@ -127,10 +197,24 @@ export function readPilotTable(file: string, problems: ConfigProblem[]): LintSet
     return { file, ...(line !== undefined ? { line } : {}), name: `${file}${line !== undefined ? `:${line}` : ''}: [${TABLE}] ${key}` };
   };
   for (const key of Object.keys(table)) {
-    if (!['rules', 'alembic-version', 'postgres-version'].includes(key)) problems.push({ ...where(key), message: `${where(key).name}: unknown key; expected rules, alembic-version or postgres-version.` });
+    if (!PILOT_KEYS.includes(key)) problems.push({ ...where(key), message: `${where(key).name}: unknown key; expected ${PILOT_KEYS.slice(0, -1).join(', ')} or ${PILOT_KEYS[PILOT_KEYS.length - 1]}.` });
   }
   const t = table as Record<string, TomlValue>;
-  return validateLintSettings({ rules: t['rules'], alembicVersion: t['alembic-version'], postgresVersion: t['postgres-version'] }, where, problems);
+  return validateLintSettings(
+    {
+      rules: t['rules'],
+      alembicVersion: t['alembic-version'],
+      postgresVersion: t['postgres-version'],
+      dialect: t['dialect'],
+      idempotency: t['idempotency'],
+      downgrades: t['downgrades'],
+      checkDowngrade: t['check-downgrade'],
+      lockRulesStartAfter: t['lock-rules-start-after'],
+      lockTimeout: t['lock-timeout'],
+    },
+    where,
+    problems,
+  );
 }
 
 /**

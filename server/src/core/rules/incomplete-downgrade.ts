@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Change } from './ops/changes';
 import { upgradeChanges } from './ops/changes';
+import { namingConventionsFor } from './ops/namingConventions';
 import { downgradeUndo } from './ops/undo';
 import type { Rule } from './types';
 
@@ -10,6 +11,9 @@ import type { Rule } from './types';
  * the revision then fails with "already exists", or the earlier revision's code finds the
  * schema it does not expect. An empty or missing downgrade is missing-downgrade's to report.
  *
+ * Both functions are followed as they run: an object the upgrade drops and creates again is no
+ * change, a table the downgrade renames back is known by its old name afterwards, and a drop
+ * under the name a naming convention gave a constraint drops it (ops/namingConventions.ts).
  * The rule only names what it can know statically and stays quiet whenever the downgrade
  * might do more than it can read (see ops/undo.ts), so a report is always a real leftover.
  *
@@ -27,10 +31,13 @@ export const incompleteDowngrade: Rule = {
     for (const up of file.functions) {
       if (up.direction !== 'upgrade') continue;
       const down = file.functions.find((f) => f.direction === 'downgrade' && f.engine === up.engine);
-      if (!down || down.isEmpty || down.raisesNotImplemented) continue;
-      const changes = upgradeChanges(up);
+      // A downgrade that always raises never completes, so it leaves nothing behind: it
+      // declares the revision irreversible, which is missing-downgrade's to report.
+      if (!down || down.isEmpty || down.raisesNotImplemented || down.alwaysRaises) continue;
+      const changes = upgradeChanges(up, ctx.sql);
       if (changes.length === 0) continue;
-      for (const c of downgradeUndo(file, down, ctx.sql).leftBehind(changes)) {
+      const conventions = namingConventionsFor(ctx.env, file.text);
+      for (const c of downgradeUndo(file, down, ctx.sql).leftBehind(changes, conventions)) {
         ctx.report({ range: down.nameRange, message: message(down.name, rev, c), help: help(down.name, c) });
       }
     }
@@ -44,9 +51,9 @@ function what(c: Change): string {
     case 'column':
       return `column \`${c.table}.${c.name}\``;
     case 'index':
-      return `index \`${c.name}\``;
+      return `index \`${c.name}\`${c.table !== undefined ? ` on \`${c.table}\`` : ''}`;
     case 'constraint':
-      return `constraint \`${c.name}\``;
+      return `constraint \`${c.name}\`${c.table !== undefined ? ` on \`${c.table}\`` : ''}`;
     case 'enum':
       return `enum type \`${c.name}\``;
     case 'table-rename':

@@ -1,17 +1,24 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { AlembicEnvironment } from '../config';
 import { literalName } from '../parse';
 import type { MigrationFunction, OpCall, RevisionFile } from '../parse/types';
+import { downgradePolicy, MIN_REVISIONS, OPTIONAL_SHARE } from './downgradePolicy';
 import { downgradeEdits, reversedSteps } from './ops/reverse';
-import type { Fix, Rule } from './types';
+import type { Fix, Rule, RuleContext } from './types';
 
 /**
  * An upgrade that changes the database paired with a downgrade that cannot take the change
  * back: missing, empty, or raising NotImplementedError (a revision declared irreversible).
  * The multidb template's `upgrade_<engine>`/`downgrade_<engine>` are paired per engine.
  *
- * "Changes the database" means an `op.*` call or executed SQL in the upgrade's own body;
- * work done in helper functions the upgrade calls is not seen, so such upgrades are left
- * alone rather than guessed at.
+ * "Changes the database" means an `op.*` call or executed SQL in the upgrade's own body, SQL
+ * text or a SQLAlchemy Core statement run through `op.get_bind()` alike; work done in helper
+ * functions the upgrade calls is not seen, so such upgrades are left alone rather than guessed at.
+ *
+ * In an environment that does not write downgrades (see downgradePolicy.ts) nothing is reported
+ * per file; when the history shows it (rather than the setting), that is said once, as info,
+ * on the config line that names the script location.
  */
 export const missingDowngrade: Rule = {
   id: 'missing-downgrade',
@@ -19,6 +26,11 @@ export const missingDowngrade: Rule = {
   description: 'upgrade() changes the database but downgrade() is missing, empty, or raises NotImplementedError.',
   check(ctx) {
     const { file } = ctx;
+    const policy = downgradePolicy(ctx.targets, ctx.project);
+    if (policy.policy === 'optional') {
+      if (!policy.configured) reportPolicy(ctx, policy.without ?? 0, policy.total ?? 0);
+      return;
+    }
     const rev = file.revision?.ids?.length === 1 ? file.revision.ids[0]! : path.basename(file.path, '.py');
     for (const up of file.functions) {
       if (up.direction !== 'upgrade' || up.raisesNotImplemented) continue;
@@ -34,10 +46,10 @@ export const missingDowngrade: Rule = {
           help: `Write a ${downName}() that reverses ${up.name}(), or one that raises NotImplementedError to declare the revision irreversible.`,
           ...(fix ? { fixes: [fix] } : {}),
         });
-      } else if (down.raisesNotImplemented) {
+      } else if (down.raisesNotImplemented || down.alwaysRaises) {
         ctx.report({
           range: down.nameRange,
-          message: `${downName}() raises NotImplementedError, declaring revision ${rev} irreversible, so \`alembic downgrade\` past it stops with an error.`,
+          message: `${downName}() ${down.raisesNotImplemented ? 'raises NotImplementedError' : 'always raises'}, declaring revision ${rev} irreversible, so \`alembic downgrade\` past it stops with an error.`,
           help: `If the change can be reversed, write the reverse operations in ${downName}(); otherwise suppress this finding to record the decision.`,
         });
       } else if (down.isEmpty) {
@@ -52,6 +64,56 @@ export const missingDowngrade: Rule = {
     }
   },
 };
+
+/**
+ * The one note about an environment that does not write downgrades, made while linting its
+ * first revision in load order, so that it appears once however the files are shared out.
+ */
+function reportPolicy(ctx: RuleContext, without: number, total: number): void {
+  const first = ctx.project.entries().find((e) => e.revision);
+  if (!first || first.header.path !== ctx.file.path) return;
+  const line = scriptLocationLine(ctx.env);
+  const share = Math.round((100 * without) / total);
+  ctx.report({
+    file: ctx.env.configFile,
+    severity: 'info',
+    range: { start: { line, character: 0 }, end: { line, character: lineLength(ctx.env, line) } },
+    message: `${without} of ${total} revisions (${share}%) have no working downgrade, so this project does not write downgrades and missing-downgrade reports no single revision; \`alembic downgrade\` is not expected to work here.`,
+    help: `Set [tool.alembic-pilot] downgrades = "optional" to record the policy (this note goes away) or "required" to report every revision; ${Math.round(OPTIONAL_SHARE * 100)}% of at least ${MIN_REVISIONS} revisions is what counts as a policy.`,
+  });
+}
+
+const configLines = new WeakMap<AlembicEnvironment, string[]>();
+
+function linesOf(env: AlembicEnvironment): string[] {
+  let lines = configLines.get(env);
+  if (!lines) {
+    try {
+      lines = readFileSync(env.configFile, 'utf8').split(/\r\n|\r|\n/);
+    } catch {
+      lines = [];
+    }
+    configLines.set(env, lines);
+  }
+  return lines;
+}
+
+/** The 0-based line of `script_location` in the environment's section of its config file (0 when not found). */
+function scriptLocationLine(env: AlembicEnvironment): number {
+  const lines = linesOf(env);
+  const header = env.iniFile ? new RegExp(`^\\s*\\[${env.section.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]`) : /^\s*\[tool\.alembic\]/;
+  let inSection = false;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (/^\s*\[/.test(l)) inSection = header.test(l);
+    else if (inSection && /^\s*script_location\s*[=:]/.test(l)) return i;
+  }
+  return 0;
+}
+
+function lineLength(env: AlembicEnvironment, line: number): number {
+  return linesOf(env)[line]?.length ?? 0;
+}
 
 /**
  * Writes the downgrade from the upgrade's calls in reverse, when every one of them has a known

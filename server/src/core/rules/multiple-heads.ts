@@ -1,6 +1,7 @@
 import type { Revision } from '../graph/revision';
 import type { RevisionMap } from '../graph/revisionMap';
 import type { ScriptDirectory } from '../graph/scriptDirectory';
+import type { RevisionProject } from '../project/revisionProject';
 import { renderMergeRevision } from '../template/revisionTemplate';
 import type { Fix, Rule, RuleContext } from './types';
 
@@ -9,6 +10,11 @@ import type { Fix, Rule, RuleContext } from './types';
  * revision on top of the same parent and nobody merged. `alembic upgrade head` then refuses
  * to run. Heads of separately labelled branches (or of unrelated bases) are deliberate, as
  * their users upgrade with `heads` or `label@head`, and are left alone.
+ *
+ * A branch label that cannot be read statically (`branch_labels = migration.EXPAND_BRANCH`, as
+ * OpenStack's expand/contract branches write it) is a label nonetheless, and propagates along
+ * its branch as Alembic propagates labels; two such labels are never taken to be equal, and a
+ * head carrying one is not reported, since whether it is merged cannot be known.
  */
 
 interface Fork {
@@ -37,7 +43,7 @@ export const multipleHeads: Rule = {
     if (!rev || rev.path !== ctx.file.path || !rev.isHead) return;
     let forks = forksOf.get(script);
     if (!forks) {
-      forks = findForks(script.map);
+      forks = findForks(script.map, unresolvedLabels(script.map, ctx.project));
       forksOf.set(script, forks);
     }
     const fork = forks.get(id);
@@ -76,11 +82,36 @@ function mergeFix(ctx: RuleContext, script: ScriptDirectory, members: readonly R
   return merge;
 }
 
+/**
+ * Revisions that carry a branch label which is not a literal, after propagation: to every
+ * descendant of the revision that declares it, then down from the last descendant until a
+ * branch point or a merge point, as `RevisionMap._add_branches` propagates labels.
+ */
+function unresolvedLabels(map: RevisionMap, project: RevisionProject): Set<Revision> {
+  const carrying = new Set<Revision>();
+  for (const rev of map.revisions.values()) {
+    const labels = project.entry(rev.path)?.header.branchLabels;
+    if (!labels || labels.ids !== undefined) continue;
+    let node: Revision = rev;
+    for (const d of map.descendants([rev], false)) {
+      carrying.add(d);
+      node = d;
+    }
+    let parent: Revision | undefined = node;
+    while (parent && !parent.isRealBranchPoint && !parent.isMergePoint) {
+      carrying.add(parent);
+      if (parent.downRevision.length === 0) break;
+      parent = map.revisions.get(parent.downRevision[0]!);
+    }
+  }
+  return carrying;
+}
+
 /** Groups the heads by branch labels and shared ancestry; only groups of two or more fork. */
-function findForks(map: RevisionMap): Map<string, Fork> {
+function findForks(map: RevisionMap, unresolved: ReadonlySet<Revision>): Map<string, Fork> {
   const heads = map.heads.flatMap((h) => {
     const r = map.revisions.get(h);
-    return r ? [r] : [];
+    return r && !unresolved.has(r) ? [r] : [];
   });
   const below = new Map<Revision, Set<Revision>>();
   for (const h of heads) below.set(h, new Set(map.ancestors([h], false)));

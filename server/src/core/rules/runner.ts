@@ -7,7 +7,7 @@ import type { RevisionHeader } from '../revisionHeader';
 import { decodePythonSource } from '../scan/decode';
 import { RULES } from './registry';
 import { Suppressions } from './suppressions';
-import type { Finding, LintTargets, Rule, RuleContext, RuleId, RuleSetting, SqlParser } from './types';
+import type { Finding, LintTargets, Rule, RuleContext, RuleId, RuleSetting, Severity, SqlParser } from './types';
 
 /**
  * Runs the rules over revision files: applies the configured severities, drops findings that
@@ -38,6 +38,13 @@ export interface LintOptions {
 
 export const DEFAULT_TARGETS: LintTargets = { alembicVersion: undefined, postgresVersion: 14 };
 
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, hint: 3 };
+
+/** Higher is milder. */
+function rank(s: Severity): number {
+  return SEVERITY_RANK[s];
+}
+
 const UNUSED_SUPPRESSION: RuleId = 'unused-suppression';
 
 /** Lints one fully parsed revision file of `env`, whose graph `project` holds. */
@@ -57,7 +64,8 @@ export function lintFile(file: RevisionFile, env: AlembicEnvironment, project: R
       project,
       targets: options.targets,
       sql: options.sql,
-      report: (r) => reported.push({ ...r, rule: rule.id, severity, file: file.path }),
+      report: ({ file: elsewhere, severity: milder, ...r }) =>
+        reported.push({ ...r, rule: rule.id, severity: milder && rank(milder) > rank(severity) ? milder : severity, file: elsewhere ?? file.path }),
     };
     try {
       rule.check(ctx);
@@ -71,7 +79,8 @@ export function lintFile(file: RevisionFile, env: AlembicEnvironment, project: R
   // Unused-suppression findings are suppressed last, so that a comment which only hides
   // another one's report does not count as unused itself.
   const ordered = [...found.filter((f) => f.rule !== UNUSED_SUPPRESSION), ...found.filter((f) => f.rule === UNUSED_SUPPRESSION)];
-  const visible = ordered.filter((f) => !suppressions.suppresses(f));
+  // A finding placed in another file (the config) is not under this file's comments.
+  const visible = ordered.filter((f) => f.file !== file.path || !suppressions.suppresses(f));
   if (unusedSeverity !== 'off') {
     for (const r of suppressions.unused(checked)) {
       const f: Finding = { ...r, rule: UNUSED_SUPPRESSION, severity: unusedSeverity, file: file.path };

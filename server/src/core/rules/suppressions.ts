@@ -1,7 +1,7 @@
 import { LineIndex } from '../parse/positions';
 import { findStringLiteralEnd } from '../parse/literals';
 import type { Position, Range } from '../types';
-import { isRuleId } from './ruleIds';
+import { isRuleId } from './registry';
 import type { Finding, Report, RuleId, TextEdit } from './types';
 
 /**

@@ -1,4 +1,6 @@
 import type { AlembicEnvironment } from '../config';
+import type { EnvironmentDialect } from '../dialect/environment';
+import type { RULE_BY_ID } from './registry';
 import type { RevisionFile } from '../parse/types';
 import type { RevisionProject } from '../project/revisionProject';
 import type { Range } from '../types';
@@ -12,23 +14,8 @@ import type { Range } from '../types';
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 export type RuleSetting = Severity | 'off';
 
-export type RuleId =
-  | 'missing-downgrade'
-  | 'incomplete-downgrade'
-  | 'non-idempotent-ddl'
-  | 'non-idempotent-op'
-  | 'concurrently-in-transaction'
-  | 'sql-syntax'
-  | 'seed-insert-without-conflict'
-  | 'unknown-down-revision'
-  | 'unknown-dependency'
-  | 'duplicate-revision'
-  | 'revision-cycle'
-  | 'multiple-heads'
-  | 'revision-header-mismatch'
-  | 'branch-label-conflict'
-  | 'python-syntax'
-  | 'unused-suppression';
+/** A rule's id: a key of the registry (registry.ts), which is the one list of rules. */
+export type RuleId = keyof typeof RULE_BY_ID;
 
 export interface TextEdit {
   range: Range;
@@ -58,15 +45,57 @@ export interface Finding {
   fixes?: Fix[];
 }
 
-/** What a rule reports; the runner fills in the rule id, the severity and the file. */
-export type Report = Omit<Finding, 'rule' | 'severity' | 'file'>;
+/**
+ * What a rule reports; the runner fills in the rule id, the severity and the file. Two
+ * exceptions, for findings about the environment rather than the file (missing-downgrade's
+ * note on a project that does not write downgrades): `file` places the finding in another
+ * file (the config), where no suppression comment of the revision file applies, and
+ * `severity` asks for a milder severity than the configured one, never a stronger.
+ */
+export type Report = Omit<Finding, 'rule' | 'severity' | 'file'> & { file?: string; severity?: Severity };
 
-/** The targets that version-gated advice depends on. */
+/**
+ * When `non-idempotent-ddl` and `non-idempotent-op` report: `auto` only where a second run
+ * can happen (an autocommit block, a dialect without transactional DDL, a base revision),
+ * `everywhere` for teams whose convention is idempotent migrations, `off` never.
+ */
+export type Idempotency = 'auto' | 'everywhere' | 'off';
+export const IDEMPOTENCY_MODES: readonly Idempotency[] = ['auto', 'everywhere', 'off'];
+
+/** Whether the project writes downgrades; detected from the history when not configured. */
+export type DowngradePolicy = 'required' | 'optional';
+export const DOWNGRADE_POLICIES: readonly DowngradePolicy[] = ['required', 'optional'];
+
+/** The targets and conventions that rules' advice depends on, per environment. */
 export interface LintTargets {
   /** [major, minor, patch] of the project's Alembic, or undefined when unknown (assume the oldest). */
   alembicVersion: readonly [number, number, number] | undefined;
   /** The PostgreSQL major version; 14 unless configured. */
   postgresVersion: number;
+  /** What the lock and downtime rules check; their defaults (see DEFAULT_LOCK_SETTINGS) when absent. */
+  locks?: LockSettings;
+  /**
+   * The environment's database (setting, URL, env.py; see core/dialect). Undefined means
+   * PostgreSQL with transactional DDL (DEFAULT_DIALECT); ask `dialectAt` for a code location.
+   */
+  dialect?: EnvironmentDialect;
+  /** Undefined means `auto`. */
+  idempotency?: Idempotency;
+  /** Undefined means detected from the history (see missing-downgrade). */
+  downgrades?: DowngradePolicy;
+}
+
+/** The settings the lock and downtime rules share (`[tool.alembic-pilot]`, docs/CONFIGURATION.md). */
+export interface LockSettings {
+  /** `check-downgrade`: whether downgrade() functions are checked too. */
+  checkDowngrade: boolean;
+  /**
+   * `lock-rules-start-after`: revisions that already ran in production. These and their
+   * ancestors are not checked; empty checks every revision.
+   */
+  startAfter: readonly string[];
+  /** `lock-timeout`: "role" when the database role sets lock_timeout, so migrations need not. */
+  lockTimeout: 'migration' | 'role';
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isRuleId } from './ruleIds';
+import { isRuleId } from './registry';
 import { readSuppressionComments } from './suppressions';
 import type { Rule } from './types';
 

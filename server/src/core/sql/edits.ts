@@ -45,9 +45,11 @@ export function sqlInsertion(file: RevisionFile, s: SqlString, offset: number, i
 /**
  * Rewrites the lines of `range` (a whole statement of the migration function) to run inside
  * `with op.get_context().autocommit_block():`, or undefined when the statement shares a line
- * with other code, where re-indenting it would change what the file means.
+ * with other code, where re-indenting it would change what the file means. `inner` are edits
+ * within the statement (a keyword added to the call, say) that the rewrite includes, since an
+ * editor cannot apply edits that overlap.
  */
-export function wrapInAutocommitBlock(file: RevisionFile, range: Range): TextEdit | undefined {
+export function wrapInAutocommitBlock(file: RevisionFile, range: Range, inner: readonly TextEdit[] = []): TextEdit | undefined {
   const lines = lineIndexOf(file);
   const firstStart = lines.lineStart(range.start.line);
   const startOffset = lines.offsetAt(range.start);
@@ -60,10 +62,13 @@ export function wrapInAutocommitBlock(file: RevisionFile, range: Range): TextEdi
   // The lines of a triple-quoted SQL string are part of its value, so a statement spanning
   // lines is only re-indented when no such string is inside it.
   if (range.start.line !== range.end.line && /"""|'''/.test(file.text.slice(startOffset, endOffset))) return undefined;
+  let original = file.text.slice(firstStart, contentEnd);
+  const edits = inner.map((e) => ({ from: lines.offsetAt(e.range.start) - firstStart, to: lines.offsetAt(e.range.end) - firstStart, text: e.newText }));
+  if (edits.some((e) => e.from < 0 || e.to > original.length || e.to < e.from)) return undefined;
+  for (const e of edits.sort((a, b) => b.from - a.from || b.to - a.to)) original = original.slice(0, e.from) + e.text + original.slice(e.to);
   const eol = file.text.includes('\r\n') ? '\r\n' : '\n';
   const unit = indent.includes('\t') ? '\t' : '    ';
-  const body = file.text
-    .slice(firstStart, contentEnd)
+  const body = original
     .split(/\r?\n/)
     .map((l) => (l.trim() === '' ? l : unit + l))
     .join(eol);
@@ -97,7 +102,7 @@ function verbatimSource(file: RevisionFile, s: SqlString, start: number, end: nu
  * The end of the statement `text[start, end)` without the comments and whitespace PostgreSQL
  * counts up to its semicolon: a `;` written after a trailing `-- comment` would be commented out.
  */
-function lastTokenEnd(text: string, lex: SqlLexResult, start: number, end: number): number {
+export function lastTokenEnd(text: string, lex: SqlLexResult, start: number, end: number): number {
   let e = end;
   for (;;) {
     while (e > start && /\s/.test(text[e - 1])) e--;

@@ -37,7 +37,7 @@ function lint(rule: Rule, body: string[]): { text: string; findings: Finding[] }
   project.updateFile(FILE, text);
   const findings = lintFile(parseRevisionFile(FILE, text), env, project, {
     settings: { [rule.id]: 'warning' },
-    targets: DEFAULT_TARGETS,
+    targets: { ...DEFAULT_TARGETS, idempotency: 'everywhere' },
     sql,
     rules: [rule],
   });

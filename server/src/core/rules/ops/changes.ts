@@ -1,5 +1,9 @@
 import { originOf } from '../../parse';
-import type { MigrationFunction, OpCall, PyCall, PyLiteralValue } from '../../parse/types';
+import type { MigrationFunction, OpCall, PyCall, PyLiteralValue, SqlString } from '../../parse/types';
+import { analyzeSql, rangeVarName } from '../../sql/analyze';
+import { isRecord } from '../../sql/parser';
+import type { Position } from '../../types';
+import type { SqlParser } from '../types';
 import { argOf, calleeName, columnCall, columnNameArg, isPyCall, keywordOf, nameOf, tableOf } from './signatures';
 import { nameTable } from '../../nameTable';
 
@@ -23,6 +27,10 @@ export interface Change {
   columns?: string[];
   /** For a constraint, Alembic's `type_` of drop_constraint. */
   constraintType?: string;
+  /** For a foreign key, the table it refers to, when literal. */
+  referent?: string;
+  /** The name was given as `op.f(...)`: already final, so no naming convention applies to it. */
+  final?: boolean;
   /** The call that made the change. */
   call: OpCall;
 }
@@ -44,7 +52,8 @@ type Effect =
   | { op: 'add'; changes: Omit<Change, 'call'>[] }
   | { op: 'rename-table'; from: string; to: string }
   | { op: 'rename-column'; table: string; from: string; to: string }
-  | { op: 'drop'; kind: 'table' | 'column' | 'index' | 'constraint'; name: string | undefined; table: string | undefined }
+  | { op: 'rename-object'; kind: 'index' | 'constraint'; from: string; to: string }
+  | { op: 'drop'; kind: 'table' | 'column' | 'index' | 'constraint' | 'enum'; name: string | undefined; table: string | undefined }
   | { op: 'none' };
 
 const NONE: Effect = { op: 'none' };
@@ -55,13 +64,14 @@ const NONE: Effect = { op: 'none' };
 // whose calls that change anything are those of the last lint (a keystroke in another
 // statement, in SQL text, or a line added above) gets the last answer without a new fold.
 const effects = new WeakMap<OpCall, Effect>();
-const lastRuns = new WeakMap<OpCall, Run>();
+const lastRuns = new WeakMap<object, Run>();
 
 /** One fold of an upgrade's calls and its result. */
 interface Run {
-  /** The calls that change something, as origins; what the result is determined by. */
-  origins: readonly OpCall[];
-  calls: readonly OpCall[];
+  /** The calls and SQL strings that change something, as origins; what the result is determined by. */
+  origins: readonly object[];
+  /** The call of each event (undefined for SQL), where it is now. */
+  calls: readonly (OpCall | undefined)[];
   changes: Change[];
   /** For each change, the index in `calls` of the call that made it. */
   madeBy: readonly number[];
@@ -83,36 +93,52 @@ export function foldOf(changes: readonly Change[]): object {
 /**
  * The changes of an upgrade that are still in place when it returns. The result may be the
  * one an earlier call returned for the same calls, so callers must not modify it.
+ *
+ * The upgrade is followed as it runs, op calls and (with PostgreSQL's parser) raw SQL in
+ * source order. An object the upgrade drops or renames away and then creates again under the
+ * same name existed before it ran, so its re-creation is no change for the downgrade to take
+ * back; neither is what is created after a drop whose name cannot be known, nor what is
+ * created on a table that was dropped and re-created.
  */
-export function upgradeChanges(fn: MigrationFunction): Change[] {
-  const calls: OpCall[] = [];
-  const origins: OpCall[] = [];
+export function upgradeChanges(fn: MigrationFunction, sql?: SqlParser): Change[] {
+  const events: Event[] = [];
   for (const call of fn.opCalls) {
     const origin = originOf(call);
-    if (effectFor(origin).op === 'none') continue;
-    calls.push(call);
-    origins.push(origin);
+    const effect = effectFor(origin);
+    if (effect.op !== 'none') events.push({ origin, call, effect, at: call.range.start });
   }
-  if (calls.length === 0) return [];
-  const last = lastRuns.get(origins[0]);
+  if (sql) {
+    for (const s of fn.sql) {
+      const origin = originOf(s);
+      const found = sqlEffectsFor(sql, origin);
+      for (const { effect, offset } of found) events.push({ origin, effect, at: s.positionAt(offset) });
+    }
+    events.sort((a, b) => a.at.line - b.at.line || a.at.character - b.at.character);
+  }
+  if (events.length === 0) return [];
+  const origins = events.map((e) => e.origin);
+  const calls = events.map((e) => e.call);
+  const last = lastRuns.get(origins[0]!);
   if (last && sameItems(last.origins, origins)) {
     if (sameItems(last.calls, calls)) return last.changes;
     // The same calls, moved: the same changes, each pointing at its call where it is now.
-    const changes = last.changes.map((c, i) => ({ ...c, call: calls[last.madeBy[i]] }));
+    const changes = last.changes.map((c, i) => ({ ...c, call: calls[last.madeBy[i]!]! }));
     return remember({ ...last, calls, changes });
   }
   const changes = new Changes();
-  for (const call of calls) {
-    const effect = effectFor(originOf(call));
+  for (const { effect, call } of events) {
     switch (effect.op) {
       case 'add':
-        for (const c of effect.changes) changes.add(changeOf(c, call));
+        if (call) for (const c of effect.changes) changes.add(changeOf(c, call));
         break;
       case 'rename-table':
         changes.renameTable(effect.from, effect.to, call);
         break;
       case 'rename-column':
         changes.renameColumn(effect.table, effect.from, effect.to, call);
+        break;
+      case 'rename-object':
+        changes.renameObject(effect.kind, effect.from, effect.to);
         break;
       case 'drop':
         changes.drop(effect.kind, effect.name, effect.table);
@@ -122,8 +148,76 @@ export function upgradeChanges(fn: MigrationFunction): Change[] {
     }
   }
   const live = changes.live();
-  const index = new Map(calls.map((c, i) => [c, i]));
+  const index = new Map<OpCall | undefined, number>(calls.map((c, i) => [c, i]));
   return remember({ origins, calls, changes: live, madeBy: live.map((c) => index.get(c.call)!), fold: {} });
+}
+
+/** One op call or SQL statement of an upgrade, where it is, and what it does. */
+interface Event {
+  origin: object;
+  call?: OpCall;
+  effect: Effect;
+  at: Position;
+}
+
+const sqlEffects = new WeakMap<SqlString, { parser: SqlParser; effects: { effect: Effect; offset: number }[] }>();
+
+function sqlEffectsFor(parser: SqlParser, s: SqlString): { effect: Effect; offset: number }[] {
+  const cached = sqlEffects.get(s);
+  if (cached && cached.parser === parser) return cached.effects;
+  const effects = s.dynamic ? [] : sqlUpgradeEffects(parser, s);
+  sqlEffects.set(s, { parser, effects });
+  return effects;
+}
+
+/**
+ * What raw SQL in an upgrade drops and renames. SQL never adds a change (there is no call to
+ * point at), but what it drops or renames away may be created again by a later call.
+ */
+function sqlUpgradeEffects(parser: SqlParser, s: SqlString): { effect: Effect; offset: number }[] {
+  const analyzed = analyzeSql(parser, s);
+  const out: { effect: Effect; offset: number }[] = [];
+  for (const st of analyzed.statements) {
+    const n = st.node;
+    const at = (effect: Effect): void => void out.push({ effect, offset: st.start });
+    if (st.kind === 'DropStmt') {
+      const kind = SQL_DROP_KINDS[String(n.removeType)];
+      if (!kind) continue;
+      for (const o of Array.isArray(n.objects) ? n.objects : []) at({ op: 'drop', kind, name: lastName(o), table: undefined });
+    } else if (st.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE') {
+      const table = lastPart(rangeVarName(n.relation));
+      for (const c of Array.isArray(n.cmds) ? n.cmds : []) {
+        const cmd = isRecord(c) && isRecord(c.AlterTableCmd) ? c.AlterTableCmd : undefined;
+        const name = typeof cmd?.name === 'string' ? cmd.name : undefined;
+        if (cmd?.subtype === 'AT_DropColumn') at({ op: 'drop', kind: 'column', name, table });
+        else if (cmd?.subtype === 'AT_DropConstraint') at({ op: 'drop', kind: 'constraint', name, table });
+      }
+    } else if (st.kind === 'RenameStmt') {
+      const relation = lastPart(rangeVarName(n.relation));
+      const to = typeof n.newname === 'string' ? n.newname : undefined;
+      const from = typeof n.subname === 'string' ? n.subname : undefined;
+      if (to === undefined) continue;
+      if (n.renameType === 'OBJECT_TABLE' && relation) at({ op: 'rename-table', from: relation, to });
+      else if (n.renameType === 'OBJECT_COLUMN' && relation && from) at({ op: 'rename-column', table: relation, from, to });
+      else if (n.renameType === 'OBJECT_INDEX' && relation) at({ op: 'rename-object', kind: 'index', from: relation, to });
+      else if (n.renameType === 'OBJECT_TABCONSTRAINT' && from) at({ op: 'rename-object', kind: 'constraint', from, to });
+    }
+  }
+  return out;
+}
+
+const SQL_DROP_KINDS: Record<string, 'table' | 'index' | 'enum'> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_TYPE: 'enum' };
+
+function lastName(o: unknown): string | undefined {
+  if (!isRecord(o)) return undefined;
+  const items = isRecord(o.List) ? o.List.items : isRecord(o.TypeName) ? o.TypeName.names : undefined;
+  if (!Array.isArray(items)) return isRecord(o.String) && typeof o.String.sval === 'string' ? o.String.sval : undefined;
+  const last = items[items.length - 1];
+  return isRecord(last) && isRecord(last.String) && typeof last.String.sval === 'string' ? last.String.sval : undefined;
+}
+
+function lastPart(name: string | undefined): string | undefined {
+  return name?.slice(name.lastIndexOf('.') + 1);
 }
 
 function remember(run: Run): Change[] {
@@ -152,6 +246,8 @@ function changeOf(c: Omit<Change, 'call'>, call: OpCall): Change {
   if (c.from !== undefined) change.from = c.from;
   if (c.columns !== undefined) change.columns = c.columns;
   if (c.constraintType !== undefined) change.constraintType = c.constraintType;
+  if (c.referent !== undefined) change.referent = c.referent;
+  if (c.final) change.final = true;
   return change;
 }
 
@@ -168,7 +264,7 @@ function effectOf(call: OpCall): Effect {
     }
     case 'create_index': {
       const name = nameOf(call, 'index_name');
-      return name !== undefined ? { op: 'add', changes: [{ kind: 'index', name, ...(table !== undefined ? { table } : {}), ...columnsOf(call, 'columns') }] } : NONE;
+      return name !== undefined ? { op: 'add', changes: [{ kind: 'index', name, ...(table !== undefined ? { table } : {}), ...columnsOf(call, 'columns'), ...finalOf(call, 'index_name') }] } : NONE;
     }
     case 'rename_table': {
       const from = nameOf(call, 'old_table_name');
@@ -194,7 +290,11 @@ function effectOf(call: OpCall): Effect {
       const name = type !== undefined ? nameOf(call, 'constraint_name') : undefined;
       if (type === undefined || name === undefined) return NONE;
       const columns = columnsOf(call, call.name === 'create_foreign_key' ? 'local_cols' : 'columns');
-      return { op: 'add', changes: [{ kind: 'constraint', name, ...(table !== undefined ? { table } : {}), ...columns, constraintType: type }] };
+      const referent = call.name === 'create_foreign_key' ? nameOf(call, 'referent_table') : undefined;
+      return {
+        op: 'add',
+        changes: [{ kind: 'constraint', name, ...(table !== undefined ? { table } : {}), ...columns, constraintType: type, ...(referent !== undefined ? { referent } : {}), ...finalOf(call, 'constraint_name') }],
+      };
     }
   }
 }
@@ -211,13 +311,30 @@ interface Made {
  * every call of a long upgrade costs about the same whatever came before it. The indexes may
  * hold changes that were dropped or renamed since; lookups skip those and compare names as
  * the Python side would (see `same`).
+ *
+ * It also remembers what the upgrade took away that existed before it ran (dropped, or renamed
+ * away), so that creating it again is seen as no change, and drops whose name is unknown.
  */
 class Changes {
   private readonly made: Made[] = [];
   private readonly byName = new Map<string, Made[]>();
   private readonly byTable = new Map<string, Made[]>();
+  /** Objects that existed before the upgrade and are gone now, by `objectKey`. */
+  private readonly removed = new Set<string>();
+  /** Tables the upgrade dropped and created again: what is created on them is their old content. */
+  private readonly recreated = new Set<string>();
+  /** Drops whose name is not known, by kind family and table (undefined: any table). */
+  private readonly unknownDrops: { family: string; table: string | undefined }[] = [];
 
   add(change: Change): void {
+    if (change.table !== undefined && this.recreated.has(change.table.toLowerCase())) return;
+    const key = objectKey(change.kind, change.name, change.table);
+    if (this.removed.delete(key)) {
+      if (change.kind === 'table') this.recreated.add(change.name.toLowerCase());
+      return;
+    }
+    const family = familyOf(change.kind);
+    if (this.unknownDrops.some((u) => u.family === family && (u.table === undefined || change.table === undefined || same(u.table, change.table)))) return;
     const existing = this.named(change.kind, change.name);
     // Two changes of one kind and name are one object unless both tables are known and differ.
     if (existing.some((m) => m.change.table === undefined || change.table === undefined || same(m.change.table, change.table))) return;
@@ -227,39 +344,59 @@ class Changes {
     if (change.table !== undefined) index(this.byTable, change.table.toLowerCase(), made);
   }
 
-  /** A table renamed by the upgrade; a table it created itself only needs dropping under the new name. */
-  renameTable(from: string, to: string, call: OpCall): void {
-    const created = this.ofTable(from);
-    if (!created.some((m) => m.change.kind === 'table')) {
-      this.add({ kind: 'table-rename', name: to, from, call });
-      return;
-    }
-    for (const m of created) {
+  /**
+   * A table renamed by the upgrade: what the upgrade made on it moves along, and a table it
+   * did not create is renamed away, so the rename is a change the downgrade must reverse (when
+   * an op call made it; renames in SQL are not reported).
+   */
+  renameTable(from: string, to: string, call: OpCall | undefined): void {
+    const on = this.ofTable(from);
+    const created = on.some((m) => m.change.kind === 'table');
+    for (const m of on) {
       if (m.change.kind === 'table') this.rename(m, to);
       else {
         m.change.table = to;
         index(this.byTable, to.toLowerCase(), m);
       }
     }
+    if (created) return;
+    this.removed.add(objectKey('table', from));
+    if (call) this.add({ kind: 'table-rename', name: to, from, call });
   }
 
   /** A column renamed by the upgrade; a column it added itself only needs dropping under the new name. */
-  renameColumn(table: string, from: string, to: string, call: OpCall): void {
+  renameColumn(table: string, from: string, to: string, call: OpCall | undefined): void {
     const added = this.named('column', from).find((m) => same(m.change.table, table) && same(m.change.name, from));
-    if (added) this.rename(added, to);
-    else this.add({ kind: 'column-rename', name: to, from, table, call });
-  }
-
-  /** Drops of an unknown name or table take nothing back, since nothing can be matched. */
-  drop(kind: 'table' | 'column' | 'index' | 'constraint', name: string | undefined, table: string | undefined): void {
-    if (name === undefined) return;
-    if (kind === 'table') {
-      for (const m of this.ofTable(name)) m.dropped = true;
+    if (added) {
+      this.rename(added, to);
       return;
     }
-    for (const m of this.named(kind, name)) {
-      if (same(m.change.name, name) && (kind !== 'column' || same(m.change.table, table))) m.dropped = true;
+    this.removed.add(objectKey('column', from, table));
+    if (call) this.add({ kind: 'column-rename', name: to, from, table, call });
+  }
+
+  /** An index or constraint renamed in SQL: one the upgrade made is renamed, one it did not is gone. */
+  renameObject(kind: 'index' | 'constraint', from: string, to: string): void {
+    const made = this.family(kind, from);
+    if (made.length > 0) for (const m of made) this.rename(m, to);
+    else this.removed.add(objectKey(kind, from));
+  }
+
+  /** Drops of an unknown name take nothing back, but what is created after them may be a re-creation. */
+  drop(kind: 'table' | 'column' | 'index' | 'constraint' | 'enum', name: string | undefined, table: string | undefined): void {
+    if (name === undefined) {
+      this.unknownDrops.push({ family: familyOf(kind), table });
+      return;
     }
+    if (kind === 'table') {
+      const on = this.ofTable(name);
+      for (const m of on) m.dropped = true;
+      if (!on.some((m) => m.change.kind === 'table')) this.removed.add(objectKey('table', name));
+      return;
+    }
+    const matched = kind === 'column' ? this.named(kind, name).filter((m) => same(m.change.table, table)) : this.family(kind, name);
+    for (const m of matched) m.dropped = true;
+    if (matched.length === 0) this.removed.add(objectKey(kind, name, table));
   }
 
   /** The changes still in place, in the order they were made. */
@@ -270,6 +407,12 @@ class Changes {
   /** Live changes of `kind` whose name is `name` lower-cased, in the order they were made. */
   private named(kind: ChangeKind, name: string): Made[] {
     return current(this.byName.get(nameKey(kind, name)), (m) => m.change.kind === kind && m.change.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** Live indexes and constraints named `name`: a unique constraint is an index of the same name. */
+  private family(kind: 'index' | 'constraint' | 'enum', name: string): Made[] {
+    if (kind === 'enum') return this.named('enum', name);
+    return [...this.named('index', name), ...this.named('constraint', name)];
   }
 
   /** Live tables named `table` and live changes on it, in the order they were made. */
@@ -283,6 +426,17 @@ class Changes {
     m.change.name = name;
     index(this.byName, nameKey(m.change.kind, name), m);
   }
+}
+
+/** Indexes and constraints share names (a unique constraint is an index), so they are one family. */
+function familyOf(kind: ChangeKind | 'enum'): string {
+  return kind === 'index' || kind === 'constraint' ? 'index' : kind;
+}
+
+/** An object's identity across kinds of one family: columns by table, the rest by name. */
+function objectKey(kind: ChangeKind | 'enum', name: string, table?: string): string {
+  const family = familyOf(kind);
+  return family === 'column' ? `column\0${(table ?? '').toLowerCase()}.${name.toLowerCase()}` : `${family}\0${name.toLowerCase()}`;
 }
 
 function nameKey(kind: ChangeKind, name: string): string {
@@ -306,6 +460,12 @@ function current(list: Made[] | undefined, matches: (m: Made) => boolean): Made[
     if (out[i - 1].order > out[i].order) return out.sort((a, b) => a.order - b.order);
   }
   return out;
+}
+
+/** `{ final: true }` when the name argument is `op.f(...)`, which no naming convention changes. */
+function finalOf(call: OpCall, param: string): { final?: boolean } {
+  const value = argOf(call, param)?.value;
+  return isPyCall(value) && value.call.endsWith('.f') ? { final: true } : {};
 }
 
 /** `{ columns }` when `param` is a list of literal column names. */

@@ -3,7 +3,9 @@ import type { MigrationFunction, OpCall, RevisionFile, SqlString } from '../../p
 import { analyzeSql, rangeVarName } from '../../sql/analyze';
 import { isRecord } from '../../sql/parser';
 import type { SqlParser } from '../types';
+import type { Position } from '../../types';
 import { type Change, foldOf } from './changes';
+import { conventionalNames, type NamingConventions } from './namingConventions';
 import { argOf, nameOf, tableOf } from './signatures';
 
 /**
@@ -20,7 +22,7 @@ export class Undone {
   /** Every part after a dot of the `table.column` names of dropped columns, for a column whose table is unknown. */
   private readonly columnSuffixes = new Set<string>();
   /** The last `leftBehind` answer, as indexes into the changes of its fold. */
-  private last: { fold: object; left: readonly number[] } | undefined;
+  private last: { fold: object; conventions: NamingConventions | undefined; left: readonly number[] } | undefined;
 
   add(kind: string, name: string | undefined): void {
     if (name === undefined) {
@@ -54,20 +56,38 @@ export class Undone {
    * of the same fold (a keystroke that changed neither function's effect), it answers from
    * memory, with the changes as given.
    */
-  leftBehind(changes: readonly Change[]): Change[] {
+  leftBehind(changes: readonly Change[], conventions?: NamingConventions): Change[] {
     const fold = foldOf(changes);
-    if (this.last?.fold !== fold) {
+    if (this.last?.fold !== fold || this.last.conventions !== conventions) {
       const left: number[] = [];
       changes.forEach((c, i) => {
-        if (!this.undoes(c)) left.push(i);
+        if (!this.undoes(c, conventions)) left.push(i);
       });
-      this.last = { fold, left };
+      this.last = { fold, conventions, left };
     }
     return this.last.left.map((i) => changes[i]!);
   }
 
+  /**
+   * Whether a drop of an index or constraint named like `c` (a unique constraint is an index of
+   * the same name) takes it back, under the name `c` was given or the one a naming convention
+   * made of it.
+   */
+  private indexOrConstraintGone(c: Change, conventions: NamingConventions | undefined): boolean {
+    const names = c.final ? [c.name] : conventionalNames(c, conventions);
+    return names.some((n) => this.has('index', n) || this.has('constraint', n)) || (conventions === undefined || conventions.documented ? this.hasLoosely(names) : false);
+  }
+
+  /** A drop whose name equals one of `names` once runs of underscores count as one (`ck__t__x` for `ck_t_x`). */
+  private hasLoosely(names: readonly string[]): boolean {
+    const loose = (n: string): string => n.toLowerCase().replace(/_+/g, '_');
+    const wanted = new Set(names.map(loose));
+    for (const kind of ['index', 'constraint']) for (const n of this.names.get(kind) ?? []) if (wanted.has(loose(n))) return true;
+    return false;
+  }
+
   /** Whether the downgrade may take `c` back. */
-  undoes(c: Change): boolean {
+  undoes(c: Change, conventions?: NamingConventions): boolean {
     if (this.unknown) return true;
     const tableGone = c.table !== undefined ? this.has('table', c.table) : this.all.has('table');
     // Dropping a column drops the indexes and constraints on it. When the columns of one are
@@ -80,9 +100,8 @@ export class Undone {
       case 'column':
         return tableGone || this.columnGone(c.table, c.name);
       case 'index':
-        return tableGone || columnsGone || this.has('index', c.name);
       case 'constraint':
-        return tableGone || columnsGone || this.has('constraint', c.name);
+        return tableGone || columnsGone || this.all.has('index') || this.all.has('constraint') || this.indexOrConstraintGone(c, conventions);
       case 'enum':
         return this.has('enum', c.name);
       case 'table-rename':
@@ -103,6 +122,7 @@ const CREATES = /^(create_|add_column$)/;
  */
 export function downgradeUndo(file: RevisionFile, fn: MigrationFunction, sql: SqlParser | undefined): Undone {
   const undos: CallUndo[] = [];
+  const events: { at: Position; undo: CallUndo }[] = [];
   for (const call of fn.opCalls) {
     const origin = originOf(call);
     let undo = callUndos.get(origin);
@@ -110,7 +130,10 @@ export function downgradeUndo(file: RevisionFile, fn: MigrationFunction, sql: Sq
       undo = opUndo(origin);
       callUndos.set(origin, undo);
     }
-    if (undo !== NOTHING) undos.push(undo);
+    if (undo !== NOTHING) {
+      undos.push(undo);
+      events.push({ at: call.range.start, undo });
+    }
   }
   const strings = fn.sql.map(originOf);
   const body = bodyText(file, fn);
@@ -121,15 +144,13 @@ export function downgradeUndo(file: RevisionFile, fn: MigrationFunction, sql: Sq
   }
 
   const undone = new Undone();
-  for (const undo of undos) {
-    if (undo === 'unknown') undone.unknown = true;
-    else for (const [kind, name] of undo) undone.add(kind, name);
-  }
   if (fn.sql.length > 0) {
     if (!sql) undone.unknown = true;
-    else for (const s of fn.sql) sqlUndo(sql, s, undone);
+    else for (const s of fn.sql) for (const e of sqlUndo(sql, s, undone)) events.push({ at: s.positionAt(e.offset), undo: [e.entry] });
   }
-  const text = textUndo(body, file.text);
+  events.sort((a, b) => a.at.line - b.at.line || a.at.character - b.at.character);
+  applyInOrder(events, undone);
+  const text = textUndo(body, file.text, fn);
   if (text.unknown) undone.unknown = true;
   for (const name of text.enums) undone.add('enum', name);
 
@@ -137,6 +158,52 @@ export function downgradeUndo(file: RevisionFile, fn: MigrationFunction, sql: Sq
   lastRuns.set(key, { undos, sql: strings, sqlParser: sql, body, moduleText: text.readsModule ? file.text : undefined, undone });
   if (lastRuns.size > KEPT_RUNS) lastRuns.delete(lastRuns.keys().next().value!);
   return undone;
+}
+
+/**
+ * Follows the downgrade as it runs: once it renames a table back, its later calls name the
+ * table by its old name, which is translated to the name the table had when the downgrade
+ * began (the name the upgrade's changes use).
+ */
+function applyInOrder(events: readonly { undo: CallUndo }[], undone: Undone): void {
+  const began = new Map<string, string>();
+  const start = (table: string): string => began.get(table.toLowerCase()) ?? table;
+  for (const { undo } of events) {
+    if (undo === 'unknown') {
+      undone.unknown = true;
+      continue;
+    }
+    for (const [kind, name] of undo) {
+      if (name === undefined) {
+        undone.add(kind, name);
+        continue;
+      }
+      switch (kind) {
+        case 'table-rename': {
+          const [from = '', to = ''] = name.split('>');
+          const original = start(from);
+          undone.add(kind, `${original}>${to}`);
+          // The old name names nothing any more (until something takes it again).
+          began.set(from.toLowerCase(), `\0${from}`);
+          began.set(to.toLowerCase(), original);
+          break;
+        }
+        case 'table':
+        case 'column-of':
+        case 'column-wild':
+          undone.add(kind, start(name));
+          break;
+        case 'column':
+        case 'column-rename': {
+          const dot = name.indexOf('.');
+          undone.add(kind, dot < 0 ? name : `${start(name.slice(0, dot))}${name.slice(dot)}`);
+          break;
+        }
+        default:
+          undone.add(kind, name);
+      }
+    }
+  }
 }
 
 /**
@@ -203,25 +270,28 @@ function opUndo(call: OpCall): CallUndo {
   }
 }
 
-function sqlUndo(parser: SqlParser, s: MigrationFunction['sql'][number], undone: Undone): void {
+/** What a SQL string of the downgrade takes back, as entries with their offsets; marks `undone` unknown when it cannot tell. */
+function sqlUndo(parser: SqlParser, s: MigrationFunction['sql'][number], undone: Undone): { offset: number; entry: readonly [string, string | undefined] }[] {
   const analyzed = analyzeSql(parser, s);
   if (s.dynamic || analyzed.error) {
     undone.unknown = true;
-    return;
+    return [];
   }
+  const out: { offset: number; entry: readonly [string, string | undefined] }[] = [];
   for (const st of analyzed.statements) {
     const n = st.node;
+    const add = (kind: string, name: string | undefined): void => void out.push({ offset: st.start, entry: [kind, name] });
     if (st.kind === 'DoStmt') undone.unknown = true;
     else if (st.kind === 'DropStmt') {
       const kind = DROP_KINDS[String(n.removeType)];
       if (!kind) continue;
-      for (const o of Array.isArray(n.objects) ? n.objects : []) undone.add(kind, objectName(o));
+      for (const o of Array.isArray(n.objects) ? n.objects : []) add(kind, objectName(o));
       // CASCADE also drops what depends on the object: foreign keys to a table, columns of a type.
       if (n.behavior === 'DROP_CASCADE') {
-        undone.add('constraint', undefined);
+        add('constraint', undefined);
         if (kind === 'enum') {
-          undone.add('column-of', undefined);
-          undone.add('column', undefined);
+          add('column-of', undefined);
+          add('column', undefined);
         }
       }
     } else if (st.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE') {
@@ -230,20 +300,22 @@ function sqlUndo(parser: SqlParser, s: MigrationFunction['sql'][number], undone:
         const cmd = isRecord(c) && isRecord(c.AlterTableCmd) ? c.AlterTableCmd : undefined;
         const name = typeof cmd?.name === 'string' ? cmd.name : undefined;
         if (cmd?.subtype === 'AT_DropColumn') {
-          undone.add('column', table !== undefined && name !== undefined ? `${table}.${name}` : undefined);
-          undone.add('column-of', table);
-        } else if (cmd?.subtype === 'AT_DropConstraint') undone.add('constraint', name);
+          add('column', table !== undefined && name !== undefined ? `${table}.${name}` : undefined);
+          add('column-of', table);
+        } else if (cmd?.subtype === 'AT_DropConstraint') add('constraint', name);
       }
     } else if (st.kind === 'RenameStmt') {
       const table = lastPart(rangeVarName(n.relation));
       const to = typeof n.newname === 'string' ? n.newname : undefined;
-      if (n.renameType === 'OBJECT_TABLE') undone.add('table-rename', table !== undefined && to !== undefined ? `${table}>${to}` : undefined);
+      if (n.renameType === 'OBJECT_TABLE') add('table-rename', table !== undefined && to !== undefined ? `${table}>${to}` : undefined);
       else if (n.renameType === 'OBJECT_COLUMN') {
         const from = typeof n.subname === 'string' ? n.subname : undefined;
-        undone.add('column-rename', table !== undefined && from !== undefined && to !== undefined ? `${table}.${from}>${to}` : undefined);
-      }
+        add('column-rename', table !== undefined && from !== undefined && to !== undefined ? `${table}.${from}>${to}` : undefined);
+      } else if (n.renameType === 'OBJECT_INDEX' && table !== undefined) add('index', table);
+      else if (n.renameType === 'OBJECT_TABCONSTRAINT') add('constraint', typeof n.subname === 'string' ? n.subname : undefined);
     }
   }
+  return out;
 }
 
 const DROP_KINDS: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_TYPE: 'enum' };
@@ -263,6 +335,7 @@ function lastPart(name: string | undefined): string | undefined {
 const KEYWORDS = new Set(['if', 'elif', 'while', 'for', 'return', 'assert', 'not', 'del', 'raise', 'with', 'await', 'print', 'yield', 'lambda', 'text']);
 const ENUM_CALL = /\b(?:[A-Za-z_]\w*\s*\.\s*)*(?:Enum|ENUM)\s*\(/g;
 const DROP_METHOD = /\.\s*drop(_all)?\s*\(/g;
+const EXECUTE_CALL = /\.\s*(?:execute|exec_driver_sql|executescript|executemany)\s*\(/g;
 
 /** The body's whole lines, without the line break after the last one. */
 function bodyText(file: RevisionFile, fn: MigrationFunction): string {
@@ -279,11 +352,16 @@ function bodyText(file: RevisionFile, fn: MigrationFunction): string {
  * statement-level calls of helper functions. Constructors (capitalised) are not helpers.
  * `readsModule` tells whether the module's text was looked at too.
  */
-function textUndo(body: string, moduleText: string): { unknown: boolean; enums: string[]; readsModule: boolean } {
+function textUndo(body: string, moduleText: string, fn: MigrationFunction): { unknown: boolean; enums: string[]; readsModule: boolean } {
   const result = { unknown: false, enums: [] as string[], readsModule: false };
   for (const m of body.matchAll(/^[ \t]*([a-z_]\w*)\s*\(/gm)) {
     if (!KEYWORDS.has(m[1]!)) result.unknown = true;
   }
+  // SQL run through something the parser does not know as a connection (an engine of the
+  // project's own, a session, a cursor) is work this reading cannot see.
+  const executes = [...body.matchAll(EXECUTE_CALL)].length;
+  const seen = fn.opCalls.filter((c) => c.name === 'execute').length + fn.sql.filter((s) => s.via === 'connection.execute').length;
+  if (executes > seen) result.unknown = true;
   const enumCalls = new Map<number, string | undefined>();
   for (const m of body.matchAll(ENUM_CALL)) {
     const end = callEnd(body, m.index + m[0].length - 1);
