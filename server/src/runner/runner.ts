@@ -8,7 +8,7 @@ import { queryVersionState, versionTableFor, versionTableLabel, type VersionTabl
 import { acquireRunLock, cancelRunStatements, RunLockBusyError, type HeldLock } from './advisoryLock';
 import type { AlembicCommand } from './command';
 import { alembicArguments, alembicFailure, connectsToDatabase, countSteps, describeOperation, OperationError, parseCurrentOutput, parseGeneratedFiles, writesDatabase, type AlembicOperation } from './operations';
-import type { PartialRevision } from './partialRun';
+import { partialRevision, type PartialRevision } from './partialRun';
 import { runPermission, type PermissionEnvironment } from './permission';
 import { spawnAlembic, type InterruptOutcome, type OutputLine } from './process';
 
@@ -24,8 +24,6 @@ import { spawnAlembic, type InterruptOutcome, type OutputLine } from './process'
 export interface RunnerEnvironment extends DatabaseEnvironment, PermissionEnvironment {
   iniFile?: string;
   pyprojectFile?: string;
-  /** Where the revision files are, to name what a failed run left behind where DDL is not transactional. */
-  versionLocations?: string[];
   envPy: PermissionEnvironment['envPy'] & { versionTable?: string; versionTableSchema?: string };
 }
 
@@ -109,6 +107,13 @@ export interface RunResult {
   partial?: PartialRevision;
 }
 
+/**
+ * What a failed revision left, for a run where DDL is not transactional: the revision file is read
+ * by whoever owns the model (the client asks the language server; Node callers can use
+ * `core/rules/ops/leftBehind.ts` directly).
+ */
+export type PartialDescriber = (partial: PartialRevision) => Promise<{ left: string[]; certain: boolean } | undefined>;
+
 export interface RunnerOptions {
   /** Connections used to read the version table around runs (the extension shares its reader's). */
   connections?: DatabaseConnections;
@@ -116,6 +121,8 @@ export interface RunnerOptions {
   graceMs?: number;
   /** The base environment of the Alembic process; `process.env` by default. */
   processEnv?: NodeJS.ProcessEnv;
+  /** Names what a failed non-transactional run left; without it the result says only where it stopped. */
+  describePartial?: PartialDescriber;
 }
 
 export class AlembicRunner {
@@ -123,11 +130,13 @@ export class AlembicRunner {
   private readonly connections: DatabaseConnections;
   private readonly graceMs: number;
   private readonly processEnv: NodeJS.ProcessEnv;
+  private readonly describePartial: PartialDescriber | undefined;
 
   constructor(options: RunnerOptions = {}) {
     this.connections = options.connections ?? new DatabaseConnections();
     this.graceMs = options.graceMs ?? 3_000;
     this.processEnv = options.processEnv ?? process.env;
+    this.describePartial = options.describePartial;
   }
 
   /** True while an operation runs for the environment in this process. */
@@ -271,14 +280,14 @@ export class AlembicRunner {
     if (result.exitCode !== 0) {
       const alembicError = alembicFailure(texts) ?? `Alembic exited with ${result.signal ?? `code ${String(result.exitCode)}`}`;
       const state = after && before ? (sameRows(after, before) ? ` ${where} stays at ${formatRows(after)}.` : ` ${where} is now at ${formatRows(after)}.`) : after ? ` ${where} is at ${formatRows(after)}.` : '';
-      // Loaded on failure only: it reads revision files with the Python parser.
-      const partial = texts.some((t) => t.includes('Will assume non-transactional DDL'))
-        ? (await import('./partialRun.js')).partialRevision(texts, req.env.versionLocations ?? [])
-        : undefined;
+      const partial = partialRevision(texts);
+      if (partial && this.describePartial) Object.assign(partial, await this.describePartial(partial).catch(() => undefined));
       const left =
-        partial && partial.left.length > 0
-          ? ` ${partial.revision} failed partway, and this database does not roll DDL back: ${partial.left.join(', ')} ${partial.certain ? 'stay' : 'may stay'} from it.`
-          : '';
+        partial === undefined
+          ? ''
+          : partial.left && partial.left.length > 0
+            ? ` ${partial.revision} failed partway, and this database does not roll DDL back: ${partial.left.join(', ')} ${partial.certain ? 'stay' : 'may stay'} from it.`
+            : ` ${partial.revision} failed partway, and this database does not roll DDL back: what it did before the failing statement stays.`;
       return { ...base, errorKind: 'alembic', alembicError, message: `${capitalize(describeOperation(req.operation))} failed: ${alembicError}.${state}${left}`, ...(partial ? { partial } : {}) };
     }
     if (afterError) {

@@ -1,6 +1,4 @@
 import { spawn } from 'node:child_process';
-import type { ScriptDirectory } from '../core/graph/scriptDirectory';
-import { scanRevisionHeader } from '../core/scan/headerScanner';
 import type { AlembicOperation } from './operations';
 
 /**
@@ -11,7 +9,10 @@ import type { AlembicOperation } from './operations';
  * Alembic knows. This module explains that, looks the lost revision up in the git history of
  * the version locations (the branch that has it, its parents), names the nearest revisions the
  * checkout knows, and prepares the `stamp --purge`, which the client runs only after the user
- * confirms. Node-only: it runs git, with an argument array and never through a shell.
+ * confirms. Node-only: it runs git, with an argument array and never through a shell. The
+ * revision files it finds in history are read by `readHeader`, which the caller provides: the
+ * extension host never parses revision files itself (it asks the language server), and Node
+ * callers can pass the core's header scanner.
  */
 
 /** A revision file as it was in a commit of the git history. */
@@ -48,12 +49,18 @@ export interface UnknownRevisionRepair {
 /** Runs git in a folder; resolves with its exit code and stdout, never rejects. */
 export type GitRunner = (args: readonly string[], cwd: string) => Promise<{ code: number | null; stdout: string }>;
 
+/** `revision` and `down_revision` of a revision file's text, as the model reads them. */
+export type HeaderReader = (file: string, text: string) => Promise<{ revision?: string; downRevisions: string[] }>;
+
 export interface RepairInput {
   /** The version table rows that no revision file declares. */
   unknown: readonly string[];
-  /** The checkout's history, as the model has it. */
-  script: ScriptDirectory;
+  /** Every revision id of the checkout's history, as the model has it. */
+  knownIds: readonly string[];
+  /** The checkout's heads. */
+  heads: readonly string[];
   versionLocations: readonly string[];
+  readHeader: HeaderReader;
   /** git; by default the `git` program on PATH, with a time limit. */
   git?: GitRunner;
 }
@@ -65,8 +72,9 @@ const MAX_COMMITS = 20;
 
 export async function planUnknownRevisionRepair(input: RepairInput): Promise<UnknownRevisionRepair> {
   const git = input.git ?? runGit;
-  const known = (id: string): boolean => input.script.map.get(id) !== undefined;
-  const history = new GitHistory(git, input.versionLocations);
+  const knownIds = new Set(input.knownIds);
+  const known = (id: string): boolean => knownIds.has(id);
+  const history = new GitHistory(git, input.versionLocations, input.readHeader);
 
   const found: RevisionInHistory[] = [];
   const candidates = new Map<string, RepairCandidate>();
@@ -97,11 +105,11 @@ export async function planUnknownRevisionRepair(input: RepairInput): Promise<Unk
   }
   if (candidates.size === 0) {
     for (const id of input.unknown) {
-      for (const rev of input.script.map.revisions.keys()) {
+      for (const rev of input.knownIds) {
         if (commonPrefix(rev, id) >= 4) candidates.set(rev, { revision: rev, reason: `${rev} begins like ${id}; check that it is not the same revision under another id.` });
       }
     }
-    for (const head of input.script.getHeads()) {
+    for (const head of input.heads) {
       if (!candidates.has(head)) candidates.set(head, { revision: head, reason: `${head} is a head of this checkout: stamp to it only if the database already has everything up to it.` });
     }
   }
@@ -157,6 +165,7 @@ class GitHistory {
   constructor(
     private readonly git: GitRunner,
     private readonly locations: readonly string[],
+    private readonly readHeader: HeaderReader,
   ) {}
 
   async find(id: string): Promise<RevisionInHistory | undefined> {
@@ -180,9 +189,9 @@ class GitHistory {
         for (const file of files.map((f) => f.trim()).filter((f) => f.endsWith('.py'))) {
           const shown = await this.git(['show', `${commit}:${file}`], location);
           if (shown.code !== 0) continue;
-          const header = scanRevisionHeader(file, shown.stdout);
-          if (header.revision?.ids?.[0] !== id) continue;
-          return { revision: id, downRevisions: header.downRevision?.ids ?? [], file, commit, date, subject, branches: await this.branchesWith(commit, file, location) };
+          const header = await this.readHeader(file, shown.stdout);
+          if (header.revision !== id) continue;
+          return { revision: id, downRevisions: header.downRevisions, file, commit, date, subject, branches: await this.branchesWith(commit, file, location) };
         }
       }
     }

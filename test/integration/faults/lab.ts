@@ -7,7 +7,11 @@ import { readEnvPy } from '../../../server/src/core/config/envPy';
 import { RevisionProject } from '../../../server/src/core/project/revisionProject';
 import type { ResolvedDatabase } from '../../../server/src/db/resolve';
 import type { AlembicCommand } from '../../../server/src/runner/command';
-import type { RunnerEnvironment } from '../../../server/src/runner/runner';
+import { parseRevisionFile } from '../../../server/src/core/parse';
+import { leftBehind } from '../../../server/src/core/rules/ops/leftBehind';
+import { scanRevisionHeader } from '../../../server/src/core/scan/headerScanner';
+import type { PartialDescriber, RunnerEnvironment } from '../../../server/src/runner/runner';
+import type { RepairInput } from '../../../server/src/runner/unknownRevision';
 import { createDatabase, startPostgres, withClient, type PostgresHandle } from '../../helpers/postgres';
 import { runChecked } from '../../helpers/run';
 
@@ -198,6 +202,37 @@ export function countingCommand(python: string, dir: string): { command: Alembic
       } catch {
         return 0;
       }
+    },
+  };
+}
+
+/**
+ * What the language server answers for a project, done here in-process: the inputs of the
+ * unknown-revision repair (the checkout's ids and heads, and a header reader for files found in
+ * git history) and the describer of what a failed revision left.
+ */
+export function modelOf(project: LabProject): {
+  repairInput(unknown: readonly string[]): Pick<RepairInput, 'unknown' | 'knownIds' | 'heads' | 'versionLocations' | 'readHeader'>;
+  describePartial: PartialDescriber;
+} {
+  return {
+    repairInput(unknown) {
+      const script = project.project().script;
+      return {
+        unknown,
+        knownIds: [...script.map.revisions.keys()],
+        heads: script.getHeads(),
+        versionLocations: project.env().versionLocations,
+        readHeader: (file, text) => {
+          const header = scanRevisionHeader(file, text);
+          return Promise.resolve({ ...(header.revision?.ids?.[0] !== undefined ? { revision: header.revision.ids[0] } : {}), downRevisions: header.downRevision?.ids ?? [] });
+        },
+      };
+    },
+    describePartial: (partial) => {
+      const rev = project.project().script.map.get(partial.revision);
+      if (!rev) return Promise.resolve(undefined);
+      return Promise.resolve(leftBehind(parseRevisionFile(rev.path, readFileSync(rev.path, 'utf8')), partial.direction, partial.failedStatement));
     },
   };
 }

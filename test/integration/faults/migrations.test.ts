@@ -6,7 +6,7 @@ import { AlembicRunner, type RunRequest } from '../../../server/src/runner/runne
 import { createDatabase, withClient } from '../../helpers/postgres';
 import { run } from '../../helpers/run';
 import { eventually } from '../lsp/harness';
-import { database, faultArea, labProject, startLab, type Lab, type LabProject } from './lab';
+import { database, faultArea, labProject, modelOf, startLab, type Lab, type LabProject } from './lab';
 
 /**
  * Migrations that go wrong: one fails halfway (PostgreSQL rolls the run back; SQLite keeps the
@@ -46,8 +46,9 @@ async function atR3(): Promise<string> {
   return url;
 }
 
+/** A runner whose failures on SQLite name what the failed revision left, as the server reads it. */
 function runRequest(extra: Partial<RunRequest> & Pick<RunRequest, 'operation'>): ReturnType<AlembicRunner['run']> {
-  return new AlembicRunner({ graceMs: 2_000 }).run({ env: project.env(), command, ...extra });
+  return new AlembicRunner({ graceMs: 2_000, describePartial: modelOf(project).describePartial }).run({ env: project.env(), command, ...extra });
 }
 
 function add(id: string, down: string, upgrade: string, downgrade = 'pass'): void {

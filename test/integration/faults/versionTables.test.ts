@@ -8,7 +8,7 @@ import { AlembicRunner, type RunRequest } from '../../../server/src/runner/runne
 import { planUnknownRevisionRepair, purgeStamp } from '../../../server/src/runner/unknownRevision';
 import { createDatabase, withClient } from '../../helpers/postgres';
 import { run as run_ } from '../../helpers/run';
-import { database, faultArea, git, labProject, startLab, type Lab, type LabProject } from './lab';
+import { database, faultArea, git, labProject, modelOf, startLab, type Lab, type LabProject } from './lab';
 
 /**
  * Odd version tables: none, two rows, and a revision no file knows, with the guided repair
@@ -102,7 +102,7 @@ describe('a version_num that no file knows, with the guided repair', () => {
       const error = unknownRevisionError(state, (id) => script.map.get(id) !== undefined, 'lab');
       expect(error?.details.unknownRevisions).toEqual(['a4udit000001']);
 
-      const repair = await planUnknownRevisionRepair({ unknown: state.current, script, versionLocations: repo.env().versionLocations });
+      const repair = await planUnknownRevisionRepair(modelOf(repo).repairInput(state.current));
       expect(repair.found).toMatchObject([{ revision: 'a4udit000001', downRevisions: ['r3'], file: 'migrations/versions/a4udit000001.py', subject: 'Audit table', branches: ['feature/audit'] }]);
       expect(repair.candidates.map((c) => c.revision)).toEqual(['r3']);
       expect(repair.explanation).toContain(`fail with "Can't locate revision identified by 'a4udit000001'"`);
@@ -139,7 +139,7 @@ describe('a version_num that no file knows, with the guided repair', () => {
       expect((await runner.run({ env: repo.env(), operation: { kind: 'upgrade', target: 'heads' }, command, database: database(url) })).ok).toBe(true);
       await git(repo.dir, 'rm', '--quiet', path.join('migrations', 'versions', 'x4.py'), path.join('migrations', 'versions', 'x5.py'));
       await git(repo.dir, 'commit', '--quiet', '-m', 'Drop x4 and x5');
-      const repair = await planUnknownRevisionRepair({ unknown: ['x5'], script: repo.project().script, versionLocations: repo.env().versionLocations });
+      const repair = await planUnknownRevisionRepair(modelOf(repo).repairInput(['x5']));
       expect(repair.found.map((f) => [f.revision, f.downRevisions, f.branches])).toEqual([
         ['x5', ['x4'], []],
         ['x4', ['r3'], []],
@@ -157,7 +157,7 @@ describe('a version_num that no file knows, with the guided repair', () => {
     await withClient(url, (c) => c.query(`UPDATE alembic_version SET version_num = 'feedface0001'`));
     // The lab project is not a git repository: nothing can be found in history.
     rmSync(path.join(project.dir, '.git'), { recursive: true, force: true });
-    const repair = await planUnknownRevisionRepair({ unknown: ['feedface0001'], script: project.project().script, versionLocations: project.env().versionLocations });
+    const repair = await planUnknownRevisionRepair(modelOf(project).repairInput(['feedface0001']));
     expect(repair.found).toEqual([]);
     expect(repair.explanation).toContain('feedface0001 is not in the git history of the version locations either');
     expect(repair.candidates).toEqual([{ revision: 'r3', reason: expect.stringMatching(/^r3 is a head of this checkout: stamp to it only if the database already has everything up to it\.$/) }]);
