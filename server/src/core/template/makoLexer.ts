@@ -26,7 +26,11 @@ const PYTHON_BLOCK = /<%(!)?/y;
 const EXPRESSION = /\$\{/y;
 const TEXT = /([\s\S]*?)((?<=\n)(?=[ \t]*(?=%|##))|(?=\$\{)|(?=<\/?%)|(\\\r?\n)|$)/y;
 const COMMENT_LINE = /#[^\n]*\n/y;
-const STRING = /("""|'''|"|')[^\\]*?(?:\\[\s\S][^\\]*?)*\1/y;
+/**
+ * Mako's `("""|'''|"|')[^\\]*?(\\.[^\\]*?)*\1` (with re.S), one regex per quote kind, tried in the
+ * order the alternation tries them, so that a kind that failed can be skipped alone.
+ */
+const STRING_KINDS = ['"""', "'''", '"', "'"].map((quote) => ({ quote, re: new RegExp(`${quote}[^\\\\]*?(?:\\\\[\\s\\S][^\\\\]*?)*${quote}`, 'y') }));
 
 const UNTIL_CACHE = new Map<string, { stop: RegExp; scan: RegExp }>();
 
@@ -35,6 +39,9 @@ export class MakoLexer {
   private line = 1;
   private matchedLine = 1;
   readonly nodes: LexNode[] = [];
+  private lastNewline: number | undefined;
+  /** Quote kinds whose string found no closing quote, and from where (see matchString). */
+  private readonly unclosedFrom = new Map<string, number>();
 
   constructor(private readonly text: string) {}
 
@@ -105,7 +112,7 @@ export class MakoLexer {
     let parens = 0;
     let brackets = 0;
     for (;;) {
-      if (this.match(COMMENT_LINE) || this.match(STRING)) continue;
+      if (this.matchCommentLine() || this.matchString()) continue;
       let m = this.match(cached.stop);
       if (m && !(watchNesting && (braces > 0 || parens > 0 || brackets > 0))) {
         return { text: this.text.slice(start, this.pos - m[1]!.length), end: m[1]! };
@@ -121,6 +128,32 @@ export class MakoLexer {
       }
       throw failed(`an unterminated tag or expression (expected ${stops.join(' or ')})`, startLine);
     }
+  }
+
+  /**
+   * `COMMENT_LINE`, skipped where no line end follows: there it cannot match, and trying it at
+   * each `#` of a long line rescanned the line every time (a minute for 100,000 of them).
+   */
+  private matchCommentLine(): boolean {
+    this.lastNewline ??= this.text.lastIndexOf('\n');
+    return this.pos <= this.lastNewline && this.match(COMMENT_LINE) !== null;
+  }
+
+  /**
+   * Mako's `STRING`, without trying again a quote kind that already failed to close earlier in
+   * the text. Where a string of a kind finds no closing quote, none that starts later does
+   * either: a later start is either a character that string's scan went past as an escape
+   * (after which both scans are in the same state) or an unescaped quote, which would have
+   * closed it. Trying again at every quote of an unclosed run was quadratic; so was trying `"""`
+   * again wherever `"` closed instead (`"""y"x\` repeated: 37 s for 280,000 characters).
+   */
+  private matchString(): boolean {
+    for (const kind of STRING_KINDS) {
+      if (!this.text.startsWith(kind.quote, this.pos) || (this.unclosedFrom.get(kind.quote) ?? Infinity) <= this.pos) continue;
+      if (this.match(kind.re)) return true;
+      this.unclosedFrom.set(kind.quote, this.pos);
+    }
+    return false;
   }
 
   private matchExpression(): boolean {
