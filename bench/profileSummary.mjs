@@ -131,6 +131,37 @@ export function formatSummary(summary, top) {
   ].join('\n');
 }
 
+/**
+ * Self time of a lint profile grouped into the phases of a lint, largest first: what each
+ * function's source file says it does. Node's own frames (reading files, loading modules) and
+ * anything unmapped fall into the last groups.
+ * @param {{ totalMs: number, rows: Row[] }} summary
+ * @returns {{ phase: string, ms: number }[]}
+ */
+export function lintPhases(summary) {
+  /** @type {[RegExp, string][]} */
+  const phases = [
+    [/^\(garbage collector\)/, 'garbage collection'],
+    [/@lezer\//, 'lezer: parsing Python'],
+    [/libpg-query|^wasm/, "libpg-query: parsing SQL (PostgreSQL's parser, WASM)"],
+    [/server\/src\/core\/parse\//, 'reading the syntax tree (functions, op calls, SQL strings, header)'],
+    [/server\/src\/core\/sql\//, 'SQL analysis around the parser'],
+    [/server\/src\/core\/rules\/(ops\/|incomplete-downgrade)/, 'rule incomplete-downgrade (with ops/)'],
+    [/server\/src\/core\/rules\/(runner|phases|suppressions|graphProblems)/, 'rule runner, suppressions'],
+    [/server\/src\/core\/rules\//, 'the other rules'],
+    [/server\/src\/core\/(scan|graph|project|config)\//, 'reading and hashing files, header scan, graph'],
+    [/server\/src\/cli\//, 'CLI: threads, cache, output'],
+  ];
+  /** @type {Map<string, number>} */
+  const byPhase = new Map();
+  for (const row of summary.rows) {
+    const match = phases.find(([re]) => re.test(row.where) || re.test(row.name));
+    const phase = match ? match[1] : row.where === '' || row.where.startsWith('node:') ? 'Node: file system, module loading, idle' : 'other';
+    byPhase.set(phase, (byPhase.get(phase) ?? 0) + row.selfMs);
+  }
+  return [...byPhase].map(([phase, ms]) => ({ phase, ms })).sort((a, b) => b.ms - a.ms);
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [file, topArg] = process.argv.slice(2);
   if (!file) {

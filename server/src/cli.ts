@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isOutputFormat, OUTPUT_FORMATS } from './cli/format';
 import { runGraph } from './cli/graphCommand';
+import { runHeads } from './cli/headsCommand';
 import { UsageError, processIO, type CliIO } from './cli/io';
 import { MIN_FILES_FOR_WORKERS } from './cli/threads';
 import pkg from '../../package.json';
@@ -9,8 +10,12 @@ const HELP = `alembic-pilot ${pkg.version}: lint and graph Alembic migrations wi
 
 Usage:
   alembic-pilot lint [--format text|json|sarif] [--config pyproject.toml] [--since GIT_REF] [--fix]
-                     [--accept-existing] [--jobs N] <alembic.ini | pyproject.toml | folder | files...>
-  alembic-pilot graph [--json] [--name SECTION] <alembic.ini | pyproject.toml | folder>
+                     [--accept-existing] [--jobs N] [--cache [--cache-location PATH]]
+                     <alembic.ini | pyproject.toml | folder | files...>
+  alembic-pilot graph [--json] [--name SECTION] [--cache [--cache-location PATH]]
+                      <alembic.ini | pyproject.toml | folder>
+  alembic-pilot heads [--json] [--name SECTION] [--cache [--cache-location PATH]]
+                      <alembic.ini | pyproject.toml | folder>
   alembic-pilot status [--json] [--url URL] [--name SECTION] <alembic.ini | pyproject.toml | folder>
 
 Commands:
@@ -29,14 +34,22 @@ Commands:
                            ran), say so on stderr, then lint: the lock rules check what comes after
            -j, --jobs N    lint on N threads (1: no worker threads); by default every core when
                            there are ${MIN_FILES_FOR_WORKERS} files or more to lint, else one thread
+           --cache         keep what each file alone gave between runs, keyed on its content
+                           hash, the settings and the tool version; findings that depend on the
+                           rest of the history are always computed again
+           --cache-location PATH  the cache file, or a folder for it (default:
+                           .alembic-pilot-cache in the working directory)
            Exit codes: 0 no finding at warning or above; 1 findings at warning or above;
            2 bad usage, an unreadable config, an unknown git ref, or a linter that cannot start
            or fails (on a worker thread or with an internal error).
   graph    Print the revision graph, newest first, as \`alembic history\` does.
            --json          one JSON object: heads, bases, revisions, problems
            -n, --name      the ini section to read, as \`alembic -n\` (default: alembic)
+           --cache, --cache-location  keep the scanned headers between runs, as lint does
            Exit codes: 0 success (several heads are a state, not a problem); 1 problems found;
            2 bad usage, an unreadable config or an internal error.
+  heads    Print the current heads, as \`alembic heads\` does; --json prints { config, heads }.
+           Same options and exit codes as graph.
   status   Show which revisions a database is at and what \`alembic upgrade heads\` would run.
            PostgreSQL is read directly (no Python); other databases through \`alembic current\`.
            The database: --url, else DATABASE_URL (environment, then .env beside the config),
@@ -63,18 +76,27 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.stdout(pkg.version);
       return 0;
     }
-    if (command === 'graph') {
+    if (command === 'graph' || command === 'heads') {
       const { values, positionals } = parse(rest, {
         json: { type: 'boolean', default: false },
         name: { type: 'string', short: 'n' },
+        cache: { type: 'boolean', default: false },
+        'cache-location': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       });
       if (values.help) {
         io.stdout(HELP);
         return 0;
       }
-      if (positionals.length !== 1) throw new UsageError('graph takes exactly one argument: an alembic.ini, a pyproject.toml or a folder.');
-      return runGraph({ json: values.json === true, target: positionals[0]!, ...(typeof values.name === 'string' ? { name: values.name } : {}) }, io);
+      if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one argument: an alembic.ini, a pyproject.toml or a folder.`);
+      const options = {
+        json: values.json === true,
+        target: positionals[0]!,
+        cache: values.cache === true,
+        ...(typeof values.name === 'string' ? { name: values.name } : {}),
+        ...(typeof values['cache-location'] === 'string' ? { cacheLocation: values['cache-location'] } : {}),
+      };
+      return command === 'graph' ? runGraph(options, io) : runHeads(options, io);
     }
     if (command === 'lint') {
       const { values, positionals } = parse(rest, {
@@ -84,6 +106,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         fix: { type: 'boolean', default: false },
         'accept-existing': { type: 'boolean', default: false },
         jobs: { type: 'string', short: 'j' },
+        cache: { type: 'boolean', default: false },
+        'cache-location': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       });
       if (values.help) {
@@ -99,6 +123,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           format,
           fix: values.fix === true,
           acceptExisting: values['accept-existing'] === true,
+          cache: values.cache === true,
+          ...(typeof values['cache-location'] === 'string' ? { cacheLocation: values['cache-location'] } : {}),
           ...(typeof values.jobs === 'string' ? { jobs: positiveInteger('--jobs', values.jobs) } : {}),
           targets: positionals,
           ...(typeof values.config === 'string' ? { config: values.config } : {}),

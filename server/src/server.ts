@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
@@ -34,7 +35,11 @@ import { AcceptExistingCommand, EnvironmentsChangedNotification, EnvironmentsReq
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-const model = new WorkspaceModel([], (message) => connection.console.warn(message));
+const model = new WorkspaceModel(
+  [],
+  (message) => connection.console.warn(message),
+  (message) => connection.console.info(message),
+);
 let client: ClientSupport | undefined;
 
 connection.onInitialize((params) => {
@@ -74,94 +79,107 @@ connection.onInitialized(() => {
       .register(DidChangeConfigurationNotification.type, { section: 'alembicPilot' })
       .catch((e: unknown) => connection.console.warn(`Alembic Pilot could not follow settings changes: ${String(e)}`));
   }
-  guarded('discovering Alembic environments', () => {
-    model.rediscover();
-    const envs = model.environments();
-    connection.console.info(`Alembic Pilot found ${envs.length} environment(s): ${envs.map((e) => e.configFile).join(', ') || 'none'}`);
-  });
-  // The first diagnostics wait for the editor's settings, so that a rule switched off there
-  // never flashes up; the SQL parser loads afterwards and re-publishes on its own.
-  void readSettings().then(() => {
-    publish();
+  discover();
+  // The first diagnostics wait for the files and the editor's settings, so that a rule
+  // switched off there never flashes up; the SQL parser loads afterwards and re-publishes on
+  // its own, and the rest of the history is linted in the background once it is there.
+  void Promise.all([model.ready(), readSettings()]).then(() => {
+    pump();
     void loadSqlRules(model, { info: (m) => connection.console.info(m), error: (m) => connection.console.error(m) }).then((loaded) => {
-      if (loaded) publish();
+      if (!loaded) model.setSqlParser(undefined);
+      pump();
     });
   });
 });
 
+/** Finds the environments (at once) and reads their files (in slices, see WorkspaceModel). */
+function discover(): void {
+  guarded('discovering Alembic environments', () => {
+    void model.rediscover();
+    const envs = model.environments();
+    connection.console.info(`Alembic Pilot found ${envs.length} environment(s): ${envs.map((e) => e.configFile).join(', ') || 'none'}`);
+  });
+}
+
 connection.onDidChangeConfiguration((params) => {
-  if (client?.configuration) void readSettings().then(publish);
+  if (client?.configuration) void readSettings().then(pump);
   else {
     // A client without `workspace/configuration` pushes its settings here, for every folder alike.
     const section: unknown = (params.settings as Record<string, unknown> | null)?.['alembicPilot'];
-    void applyEditorSettings(model, () => Promise.resolve(section), (m) => connection.console.warn(m)).then(publish, logFailure('applying settings'));
+    void applyEditorSettings(model, () => Promise.resolve(section), (m) => connection.console.warn(m)).then(pump, logFailure('applying settings'));
   }
 });
 
 documents.onDidChangeContent((e) => {
   guarded('updating a revision file', () => {
     const file = pathOf(e.document.uri);
-    if (file !== undefined && model.setText(file, e.document.getText())) schedulePublish();
+    if (file !== undefined && model.setText(file, e.document.getText())) pump();
   });
 });
 
 documents.onDidClose((e) => {
   guarded('closing a revision file', () => {
     const file = pathOf(e.document.uri);
-    if (file !== undefined && model.setText(file, undefined)) schedulePublish();
+    if (file !== undefined && model.setText(file, undefined)) pump();
   });
 });
 
 connection.onDidChangeWatchedFiles((params) => {
-  guarded('reacting to file changes', () => {
-    // env.py counts as configuration: its context.configure(transactional_ddl=...) is part of the dialect.
-    const configChanged = params.changes.some((c) => /(?:alembic\.ini|pyproject\.toml|\/env\.py)$/.test(c.uri));
-    const listingChanged = params.changes.some((c) => c.type !== FileChangeType.Changed);
-    if (configChanged) {
-      model.rediscover();
-      void connection.sendNotification(EnvironmentsChangedNotification.method, {});
-    } else if (listingChanged) model.refreshListing();
-    else {
-      for (const c of params.changes) {
-        const file = pathOf(c.uri);
-        if (file !== undefined && !documents.get(c.uri)) model.setText(file, undefined);
+  // env.py counts as configuration: its context.configure(transactional_ddl=...) is part of the dialect.
+  const configChanged = params.changes.some((c) => /(?:alembic\.ini|pyproject\.toml|\/env\.py)$/.test(c.uri));
+  if (configChanged) {
+    discover();
+    void connection.sendNotification(EnvironmentsChangedNotification.method, {});
+    void Promise.all([model.ready(), client?.configuration ? readSettings() : undefined]).then(pump);
+    return;
+  }
+  // Files read before the change may be stale, so the change waits for the reading to end.
+  void model.ready().then(() =>
+    guarded('reacting to file changes', () => {
+      if (params.changes.some((c) => c.type !== FileChangeType.Changed)) model.refreshListing();
+      else {
+        for (const c of params.changes) {
+          const file = pathOf(c.uri);
+          if (file !== undefined && !documents.get(c.uri)) model.setText(file, undefined);
+        }
       }
-    }
-    if (configChanged && client?.configuration) void readSettings().then(publish);
-    else publish();
-  });
+      pump();
+    }),
+  );
 });
 
-connection.onRequest(GraphRequest.method, (params: GraphRequest.Params | undefined) =>
-  guarded('answering the graph request', () => ({
+// Requests are answered once the files are read: until then the graph is incomplete.
+connection.onRequest(GraphRequest.method, async (params: GraphRequest.Params | undefined) =>
+  (await whenReady('answering the graph request', () => ({
     environments: model.graph(typeof params?.configFile === 'string' ? params.configFile : undefined, typeof params?.section === 'string' ? params.section : undefined, params ?? {}),
-  })) ?? { environments: [] },
+  }))) ?? { environments: [] },
 );
-connection.onRequest(EnvironmentsRequest.method, (params: unknown) => guarded('listing the environments', () => handleEnvironments(model, params)) ?? { environments: [] });
-connection.onRequest(RevisionRequest.method, (params: unknown) => guarded('answering a revision request', () => handleRevision(model, params)) ?? null);
+connection.onRequest(EnvironmentsRequest.method, async (params: unknown) => (await whenReady('listing the environments', () => handleEnvironments(model, params))) ?? { environments: [] });
+connection.onRequest(RevisionRequest.method, async (params: unknown) => (await whenReady('answering a revision request', () => handleRevision(model, params))) ?? null);
 connection.onRequest<PlanRequest.Result, void>(
   PlanRequest.method,
-  (params: unknown): PlanRequest.Result => guarded('planning a migration', () => handlePlan(model, params)) ?? { ok: false, error: 'Alembic Pilot failed while planning; see its output.' },
+  async (params: unknown): Promise<PlanRequest.Result> =>
+    (await whenReady('planning a migration', () => handlePlan(model, params))) ?? { ok: false, error: 'Alembic Pilot failed while planning; see its output.' },
 );
 connection.onRequest<ScaffoldRequest.Result, void>(
   ScaffoldRequest.method,
-  (params: unknown): ScaffoldRequest.Result =>
-    guarded('rendering a new revision', () => handleScaffold(model, params, (configFile, section) => mergeHeadsOf(model, configFile, section))) ?? {
+  async (params: unknown): Promise<ScaffoldRequest.Result> =>
+    (await whenReady('rendering a new revision', () => handleScaffold(model, params, (configFile, section) => mergeHeadsOf(model, configFile, section)))) ?? {
       ok: false,
       fallback: true,
       reason: 'Alembic Pilot failed while rendering the revision; see its output.',
     },
 );
 
-connection.onHover((params) => guarded('answering a hover', () => handleHover(model, params)) ?? null);
-connection.onDefinition((params) => guarded('going to a definition', () => handleDefinition(model, params)) ?? null);
-connection.onReferences((params) => guarded('finding references', () => handleReferences(model, params)) ?? null);
-connection.onCompletion((params) => guarded('completing', () => handleCompletion(model, params)) ?? null);
-connection.onDocumentSymbol((params) => guarded('listing symbols', () => handleDocumentSymbols(model, params)) ?? null);
-connection.onCodeLens((params) => guarded('computing code lenses', () => handleCodeLens(model, params, client?.commands ?? new Set())) ?? []);
+connection.onHover(async (params) => (await whenReady('answering a hover', () => handleHover(model, params))) ?? null);
+connection.onDefinition(async (params) => (await whenReady('going to a definition', () => handleDefinition(model, params))) ?? null);
+connection.onReferences(async (params) => (await whenReady('finding references', () => handleReferences(model, params))) ?? null);
+connection.onCompletion(async (params) => (await whenReady('completing', () => handleCompletion(model, params))) ?? null);
+connection.onDocumentSymbol(async (params) => (await whenReady('listing symbols', () => handleDocumentSymbols(model, params))) ?? null);
+connection.onCodeLens(async (params) => (await whenReady('computing code lenses', () => handleCodeLens(model, params, client?.commands ?? new Set()))) ?? []);
 
-connection.onCodeAction((params) => {
-  const actions = guarded('computing code actions', () => {
+connection.onCodeAction(async (params) => {
+  const actions = await whenReady('computing code actions', () => {
     const file = pathOf(params.textDocument.uri);
     const open = file === undefined ? undefined : model.revision(file);
     if (file === undefined || !open) return [];
@@ -173,18 +191,19 @@ connection.onCodeAction((params) => {
     });
   });
   // Findings computed for the request (a keystroke not yet linted) still need publishing.
-  schedulePublish();
+  pump();
   return actions ?? [];
 });
 
-connection.onExecuteCommand((params) => {
+connection.onExecuteCommand(async (params) => {
   if (params.command !== AcceptExistingCommand.command) return null;
-  const result = guarded('accepting the existing migrations', () => handleAcceptExisting(model, params.arguments));
+  // The heads come from the graph, so the command waits for the files to be read.
+  const result = await whenReady('accepting the existing migrations', () => handleAcceptExisting(model, params.arguments));
   if (!result) return null;
   const message = describeAccepted(result);
   void (result.failed.length > 0 ? connection.window.showErrorMessage(message) : connection.window.showInformationMessage(message));
   // The environments were read again with the new setting; their settings from the editor too.
-  void readSettings().then(publish);
+  void Promise.all([model.ready(), readSettings()]).then(pump);
   return result;
 });
 
@@ -196,30 +215,51 @@ async function readSettings(): Promise<void> {
   );
 }
 
-let publishScheduled = false;
+/** How long one round of linting may keep the event loop before messages are read again. */
+const LINT_SLICE_MS = 10;
+let pumpScheduled = false;
 
 /**
- * Lints after the current batch of messages: several queued keystrokes then cost one lint,
- * while requests that need the findings (code actions) lint the stale files themselves.
+ * Lints and publishes after the current batch of messages: several queued keystrokes then
+ * cost one lint, while requests that need the findings (code actions) lint the stale files
+ * themselves. Each round brings the open files and the graph rules up to date and lints the
+ * rest of the history for a slice; rounds go on while there is more, each after the messages
+ * that came in meanwhile.
  */
-function schedulePublish(): void {
-  if (publishScheduled) return;
-  publishScheduled = true;
+function pump(): void {
+  if (pumpScheduled) return;
+  pumpScheduled = true;
   setImmediate(() => {
-    publishScheduled = false;
+    pumpScheduled = false;
     publish();
+    if (model.busy) {
+      backgroundSince ??= performance.now();
+      pump();
+    } else if (backgroundSince !== undefined) {
+      connection.console.info(`Alembic Pilot brought the findings of every revision file up to date in the background in ${Math.round(performance.now() - backgroundSince)} ms.`);
+      backgroundSince = undefined;
+    }
   });
 }
 
+/** When the current stretch of background linting began, for the log line at its end. */
+let backgroundSince: number | undefined;
+
 function publish(): void {
   guarded('publishing diagnostics', () => {
-    for (const [file, diagnostics] of model.diagnostics()) {
+    for (const [file, diagnostics] of model.diagnostics(LINT_SLICE_MS)) {
       void connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics });
     }
     for (const configFile of model.takeGraphChanges()) {
       void connection.sendNotification(GraphChangedNotification.method, { configFile });
     }
   });
+}
+
+/** Runs a request's work once the files are read, under the same guard as every handler. */
+async function whenReady<T>(what: string, work: () => T): Promise<T | undefined> {
+  await model.ready();
+  return guarded(what, work);
 }
 
 /** Logs a failure and keeps the server running: one broken file must not take the editor down. */

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 /**
@@ -105,6 +106,50 @@ describe('graph on broken histories', () => {
     const r = cli('graph', '--json', dir);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { heads: string[] }).heads).toEqual(['b', 'c']);
+  });
+});
+
+describe('heads', () => {
+  it('prints what `alembic heads` prints, on the sample and on a generated history with a labelled branch', async () => {
+    const generator = (await import(pathToFileURL(path.join(repo, 'bench/history.mjs')).href)) as { ensureHistory(count: number): { dir: string } };
+    for (const dir of [sample, generator.ensureHistory(60).dir]) {
+      const alembic = spawnSync(inject('alembicPython'), ['-m', 'alembic', '-c', path.join(dir, 'alembic.ini'), 'heads'], { cwd: dir, encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+      expect(alembic.status, alembic.stderr).toBe(0);
+      const r = cli('heads', dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(alembic.stdout);
+    }
+    expect(JSON.parse(cli('heads', '--json', sample).stdout)).toEqual({ config: path.join(sample, 'alembic.ini'), heads: ['e6a3f8c1b920', 'ab93e5d7c162'] });
+  });
+
+  it('reports problems as graph does, exit 1', () => {
+    const dir = path.join(work, 'heads-broken');
+    mkdirSync(path.join(dir, 'versions'), { recursive: true });
+    writeFileSync(path.join(dir, 'alembic.ini'), '[alembic]\nscript_location = %(here)s\n');
+    revisionFile(path.join(dir, 'versions'), 'a.py', 'revision = "a"\ndown_revision = "zzz"\n');
+    const r = cli('heads', dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('a (head)\n');
+    expect(r.stderr).toMatch(/^versions\/a\.py:2: error\[unknown-down-revision\]/m);
+  });
+});
+
+describe('graph --cache', () => {
+  it('prints what graph prints without it, cold, warm and after an edit', () => {
+    const dir = path.join(work, 'graph-cache');
+    cpSync(sample, dir, { recursive: true });
+    const cache = path.join(work, 'graph-cache-file');
+    for (const args of [['--json'], []]) {
+      const plain = cli('graph', ...args, dir);
+      expect(cli('graph', '--cache', '--cache-location', cache, ...args, dir)).toEqual(plain);
+      expect(cli('graph', '--cache', '--cache-location', cache, ...args, dir)).toEqual(plain);
+      expect(cli('heads', '--cache', '--cache-location', cache, ...args, dir)).toEqual(cli('heads', ...args, dir));
+    }
+    const merge = path.join(dir, 'alembic/versions/2025_03_04_0915-7d40e9b1f3a6_merge_feedback_and_turn_cost.py');
+    writeFileSync(merge, readFileSync(merge, 'utf8').replace("'c83f2b6e4a17')", "'c83f2b6e4a18')"));
+    const edited = cli('graph', '--json', dir);
+    expect(edited.code).toBe(1);
+    expect(cli('graph', '--cache', '--cache-location', cache, '--json', dir)).toEqual(edited);
   });
 });
 

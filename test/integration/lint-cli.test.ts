@@ -7,6 +7,7 @@ import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json';
+import { run } from '../helpers/run';
 
 /**
  * `alembic-pilot lint` as a CI job runs it: the bundled CLI (dist/cli.js and its worker
@@ -50,6 +51,15 @@ function graph(cwd: string, ...args: string[]): Run {
 function lintWith(cli: string, cwd: string, ...args: string[]): Run {
   const r = spawnSync(process.execPath, [cli, 'lint', ...args], { cwd, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * `lint` without blocking the test worker: a test that runs several long lints in a row would
+ * otherwise keep vitest's worker from answering its runner for longer than it waits.
+ */
+async function lintAsync(cwd: string, ...args: string[]): Promise<Run> {
+  const r = await run(process.execPath, [path.join(repo, 'dist/cli.js'), 'lint', ...args], { cwd });
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 function json(r: Run): JsonFinding[] {
@@ -356,8 +366,8 @@ describe('--jobs: worker threads', () => {
     copyRuleFixtures(history);
   });
 
-  it('reports exactly what one thread reports', () => {
-    const one = lint(history, '--jobs', '1', '--format', 'json', '.');
+  it('reports exactly what one thread reports', async () => {
+    const one = await lintAsync(history, '--jobs', '1', '--format', 'json', '.');
     expect(one.code).toBe(1);
     const rules = new Set(json(one).map((f) => f.rule));
     expect([...rules].sort()).toEqual(
@@ -365,18 +375,18 @@ describe('--jobs: worker threads', () => {
     );
     expect(new Set(json(one).map((f) => f.file.split('/')[0]))).toEqual(new Set(['envs', 'migrations']));
     for (const jobs of [['--jobs', '2'], ['-j', '5']]) {
-      expect(lint(history, ...jobs, '--format', 'json', '.'), `with ${jobs.join(' ')}`).toEqual(one);
+      expect(await lintAsync(history, ...jobs, '--format', 'json', '.'), `with ${jobs.join(' ')}`).toEqual(one);
     }
   });
 
-  it('applies the same fixes and reports what remains as one thread does', () => {
+  it('applies the same fixes and reports what remains as one thread does', async () => {
     const single = mkdtempSync(path.join(work, 'fix-one-'));
     const parallel = mkdtempSync(path.join(work, 'fix-many-'));
     cpSync(history, single, { recursive: true });
     cpSync(history, parallel, { recursive: true });
-    const one = lint(single, '--fix', '--jobs', '1', '--format', 'json', '.');
+    const one = await lintAsync(single, '--fix', '--jobs', '1', '--format', 'json', '.');
     expect(one.stderr).toMatch(/^fixed migrations\/versions\/.*: Insert IF NOT EXISTS$/m);
-    expect(lint(parallel, '--fix', '--jobs', '3', '--format', 'json', '.')).toEqual(one);
+    expect(await lintAsync(parallel, '--fix', '--jobs', '3', '--format', 'json', '.')).toEqual(one);
     expect(texts(parallel)).toEqual(texts(single));
   });
 

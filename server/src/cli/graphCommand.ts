@@ -1,22 +1,33 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { ConfigError, listRevisionFiles, loadEnvironment } from '../core/config';
+import { type AlembicEnvironment, ConfigError, listRevisionFiles, loadEnvironment } from '../core/config';
 import { pyStrip } from '../core/config/pyText';
 import { docMessage, historyLine } from '../core/graph/historyText';
 import type { Revision } from '../core/graph/revision';
 import { RevisionProject } from '../core/project/revisionProject';
+import { readBytes } from '../core/project/source';
+import type { RevisionHeader } from '../core/revisionHeader';
+import { decodePythonSource } from '../core/scan/decode';
+import { scanRevisionHeader } from '../core/scan/headerScanner';
 import type { Problem } from '../core/types';
+import { cacheFilePath, ResultCache, toolFingerprint, type CachedOutput } from './cacheFile';
 import { UsageError, type CliIO } from './io';
 import { unresolvedNote } from './unresolvedNote';
 
 /**
  * `alembic-pilot graph`: the revision graph of one environment, as text that reads like
- * `alembic history` or as one JSON object.
+ * `alembic history` or as one JSON object. With `--cache`, the scanned headers are kept
+ * between runs (cacheFile.ts), and so is the output: an unchanged history (the same files with
+ * the same bytes, in the same order) is printed from the cache without building the graph.
  */
 
 export interface GraphOptions {
   json: boolean;
   name?: string;
   target: string;
+  /** `--cache`: scanned headers and outputs are kept between runs, keyed as `lint --cache` keys them. */
+  cache?: boolean;
+  cacheLocation?: string;
 }
 
 interface JsonProblem {
@@ -26,7 +37,15 @@ interface JsonProblem {
   line?: number;
 }
 
-export function runGraph(opts: GraphOptions, io: CliIO): number {
+/** What a command prints, built before anything is printed so that it can be cached. */
+export type Output = CachedOutput;
+
+/**
+ * Runs `graph` or `heads`: loads the environment (its warnings go to stderr at once), then
+ * prints `render`'s output for the environment's project, or the cached output of the same
+ * command on the same files.
+ */
+export function runGraphLike(kind: 'graph' | 'heads', opts: GraphOptions, io: CliIO, render: (env: AlembicEnvironment, project: RevisionProject) => Output): number {
   let env;
   try {
     env = loadEnvironment(path.resolve(io.cwd, opts.target), opts.name ? { section: opts.name } : undefined);
@@ -35,61 +54,139 @@ export function runGraph(opts: GraphOptions, io: CliIO): number {
     throw e;
   }
   const where = (p: { file: string; line?: number }): string => (p.line === undefined ? p.file : `${p.file}:${p.line}`);
-  // Alembic fails on a script location that points nowhere, so graph does too.
+  // Alembic fails on a script location that points nowhere, so graph and heads do too.
   const broken = env.problems.find((p) => p.pointsNowhere === 'script-location');
   if (broken) throw new UsageError(`${where(broken)}: ${broken.message}.`);
   for (const p of env.problems) io.stderr(`warning: ${where(p)}: ${p.message}`);
+  // Alembic silently skips a version location that does not exist; a CI gate should not.
   const nowhere = env.problems.some((p) => p.pointsNowhere === 'version-location');
-
+  const code = (exit: number): number => (nowhere ? Math.max(exit, 1) : exit);
+  const files = listRevisionFiles(env);
   const project = new RevisionProject();
-  project.loadFromDisk(listRevisionFiles(env));
+  if (!opts.cache) {
+    project.loadFromDisk(files);
+    return code(emit(render(env, project), io));
+  }
+  const cache = ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint(), (note) => io.stderr(note));
+  const key = (hashes: readonly (string | undefined)[]): string | undefined => (hashes.every((h) => h !== undefined) ? outputKey(kind, opts.json, env, files, hashes) : undefined);
+  const before = key(files.map((f) => {
+    const read = readBytes(f);
+    return 'error' in read ? undefined : read.hash;
+  }));
+  const cached = before === undefined ? undefined : cache.getOutput(before);
+  if (cached) return code(emit(cached, io));
+  // The headers are read again, and the output is filed under the hashes of what was read
+  // this time, so a file that changes meanwhile cannot leave a wrong output in the cache.
+  const read = readHeaders(files, cache);
+  project.loadHeaders(read);
+  const output = render(env, project);
+  const after = key(read.map((r) => r.hash));
+  if (after !== undefined) cache.setOutput(after, output);
+  const unsaved = cache.save();
+  if (unsaved) io.stderr(unsaved);
+  return code(emit(output, io));
+}
+
+function emit(output: Output, io: CliIO): number {
+  if (output.stdout !== '') io.stdout(output.stdout);
+  for (const line of output.stderr) io.stderr(line);
+  return output.code;
+}
+
+/**
+ * The key of an output: the command and its format, the tool (the cache file's own key), the
+ * environment's configuration (without the database URL, which no output shows) and every
+ * revision file's path and content hash in load order.
+ */
+function outputKey(kind: string, json: boolean, env: AlembicEnvironment, files: readonly string[], hashes: readonly (string | undefined)[]): string {
+  const { sqlalchemyUrl: _url, ...config } = env;
+  const hash = createHash('sha256').update(JSON.stringify({ kind, json, config }));
+  for (let i = 0; i < files.length; i++) hash.update(`\0${files[i]}\0${hashes[i]}`);
+  return hash.digest('base64');
+}
+
+/** Each file's header: from the cache when its bytes hash the same, else scanned (and cached). */
+function readHeaders(files: readonly string[], cache: ResultCache): { header: RevisionHeader; error?: string; hash: string | undefined }[] {
+  return files.map((file) => {
+    const read = readBytes(file);
+    if ('error' in read) return { header: scanRevisionHeader(file, ''), error: read.error, hash: undefined };
+    const cached = cache.get(file);
+    if (cached?.hash === read.hash) return { header: cached.header, ...(cached.decodeError ? { error: cached.decodeError } : {}), hash: read.hash };
+    const { text, error } = decodePythonSource(read.bytes);
+    const header = scanRevisionHeader(file, text);
+    cache.set(file, { hash: read.hash, header, ...(error ? { decodeError: error } : {}) });
+    return { header, ...(error ? { error } : {}), hash: read.hash };
+  });
+}
+
+/** Paths relative to the config's folder, with forward slashes, as `graph` prints them. */
+export function relativeTo(env: AlembicEnvironment): (file: string) => string {
+  const prefix = env.here.endsWith(path.sep) ? env.here : env.here + path.sep;
+  return (file) => (file.startsWith(prefix) ? file.slice(prefix.length) : path.relative(env.here, file)).split(path.sep).join('/');
+}
+
+/** The project's problems for stderr, one `file:line: error[code] message` line each. */
+export function problemLines(problems: readonly Problem[], relative: (file: string) => string): string[] {
+  return problems.map((p) => {
+    const where = p.file ? `${relative(p.file)}${p.range ? `:${p.range.start.line + 1}` : ''}: ` : '';
+    return `${where}error[${p.code}] ${p.message}`;
+  });
+}
+
+export function runGraph(opts: GraphOptions, io: CliIO): number {
+  return runGraphLike('graph', opts, io, (env, project) => renderGraph(env, project, opts.json));
+}
+
+function renderGraph(env: AlembicEnvironment, project: RevisionProject, json: boolean): Output {
   const script = project.script;
   const problems = project.problems();
-  const prefix = env.here.endsWith(path.sep) ? env.here : env.here + path.sep;
-  const relative = (file: string): string =>
-    (file.startsWith(prefix) ? file.slice(prefix.length) : path.relative(env.here, file)).split(path.sep).join('/');
+  const relative = relativeTo(env);
   const toJson = (p: Problem): JsonProblem => ({
     code: p.code,
     message: p.message,
     ...(p.file ? { file: relative(p.file) } : {}),
     ...(p.range ? { line: p.range.start.line + 1 } : {}),
   });
+  const stderr: string[] = [];
+  const code = problems.length > 0 ? 1 : 0;
 
   const { revisions: ordered, error } = script.historyOrder();
-  if (error) io.stderr(`warning: the history cannot be ordered as Alembic would (${error}); revisions are listed in file order.`);
+  if (error) stderr.push(`warning: the history cannot be ordered as Alembic would (${error}); revisions are listed in file order.`);
   const messageOf = (rev: Revision): string => docMessage(project.entry(rev.path)?.header.docstring, pyStrip);
 
-  if (opts.json) {
-    const out = {
-      config: env.configFile,
-      heads: [...script.getHeads()].sort(),
-      bases: [...script.getBases()].sort(),
-      realHeads: [...script.getHeads(true)].sort(),
-      realBases: [...script.map.realBases].sort(),
-      revisions: ordered.map((rev) => {
-        const entry = project.entry(rev.path);
-        return {
-          id: rev.revision,
-          file: relative(rev.path),
-          downRevisions: [...rev.downRevision],
-          dependsOn: [...rev.dependencies],
-          branchLabels: [...rev.origBranchLabels],
-          message: messageOf(rev),
-          problems: problems.filter((p) => p.file === rev.path).map(toJson),
-          ...(entry && entry.unresolved.length > 0 ? { unresolved: entry.unresolved } : {}),
-        };
-      }),
-      problems: problems.map(toJson),
-    };
-    io.stdout(JSON.stringify(out, null, 2));
-  } else {
-    for (const rev of ordered) io.stdout(historyLine(rev, messageOf(rev)));
+  if (!json) {
     const note = unresolvedNote(project.entries().flatMap((e) => e.unresolved.map((value) => ({ file: relative(e.header.path), value }))));
-    if (note) io.stderr(note);
-    for (const p of problems) {
-      const where = p.file ? `${relative(p.file)}${p.range ? `:${p.range.start.line + 1}` : ''}: ` : '';
-      io.stderr(`${where}error[${p.code}] ${p.message}`);
-    }
+    if (note) stderr.push(note);
+    stderr.push(...problemLines(problems, relative));
+    return { stdout: ordered.map((rev) => historyLine(rev, messageOf(rev))).join('\n'), stderr, code };
   }
-  return problems.length > 0 || nowhere ? 1 : 0;
+  const byFile = new Map<string, JsonProblem[]>();
+  for (const p of problems) {
+    if (p.file === undefined) continue;
+    const list = byFile.get(p.file) ?? [];
+    list.push(toJson(p));
+    byFile.set(p.file, list);
+  }
+  const out = {
+    config: env.configFile,
+    heads: [...script.getHeads()].sort(),
+    bases: [...script.getBases()].sort(),
+    realHeads: [...script.getHeads(true)].sort(),
+    realBases: [...script.map.realBases].sort(),
+    revisions: ordered.map((rev) => {
+      const entry = project.entry(rev.path);
+      return {
+        id: rev.revision,
+        file: relative(rev.path),
+        downRevisions: [...rev.downRevision],
+        dependsOn: [...rev.dependencies],
+        branchLabels: [...rev.origBranchLabels],
+        message: messageOf(rev),
+        problems: byFile.get(rev.path) ?? [],
+        ...(entry && entry.unresolved.length > 0 ? { unresolved: entry.unresolved } : {}),
+      };
+    }),
+    problems: problems.map(toJson),
+  };
+  return { stdout: JSON.stringify(out, null, 2), stderr, code };
 }

@@ -8,8 +8,9 @@ import { displayPath } from './format/location';
 import { UsageError, type CliIO } from './io';
 import { applyFixes } from './lintFix';
 import { lintSettings, readOverrides, type EnvironmentSettings } from './lintSettings';
-import { chunksOf, lintInParallel, threadCount } from './lintPool';
-import { ChunkLinter, loadSqlParserForLint, type LintJobSpec, type ReportedRuleError } from './lintShare';
+import { cacheFilePath, lintSettingsKey, ResultCache, toolFingerprint } from './cacheFile';
+import { lintHistory } from './lintHistory';
+import { loadSqlParserForLint, type LintJobSpec, type ReportedRuleError } from './lintShare';
 import { ChangedFiles } from './lintSince';
 import { resolveLintJobs, type LintJob } from './lintTargets';
 import { acceptExisting } from './acceptExisting';
@@ -35,6 +36,10 @@ export interface LintCommandOptions {
    * Undefined uses every core once there are enough files to pay for the workers.
    */
   jobs?: number;
+  /** `--cache`: keep file-local results between runs (cacheFile.ts). */
+  cache: boolean;
+  /** `--cache-location`: the cache file, or a folder to hold `.alembic-pilot-cache`. */
+  cacheLocation?: string;
   targets: string[];
 }
 
@@ -113,20 +118,21 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   const fromFlag = opts.config === undefined ? { overrides: {}, problems: [] } : readOverrides(path.resolve(io.cwd, opts.config));
   const prepared = jobs.map((job): PreparedJob => ({ job, settings: lintSettings(job.env, fromFlag.overrides) }));
   const toLint = filesToLint(prepared);
-  const threads = threadCount(opts.jobs, toLint.reduce((n, files) => n + files.length, 0));
   const specs = prepared.map(specOf);
-  const chunks = chunksOf(toLint, threads);
+  const keys = specs.map((spec) => lintSettingsKey(spec.env, { settings: spec.settings, targets: spec.targets }));
 
   // Every usage error is found before anything is printed, so exit code 2 leaves stdout empty.
-  // Workers load the SQL parser for themselves, and fail the same way when they cannot.
-  const sql = await loadSqlParserForLint();
+  // Workers load the SQL parser for themselves, and fail the same way when they cannot; the
+  // main thread's loads while the files are read.
+  const sql = loadSqlParserForLint();
+  sql.catch(() => undefined);
   let note: string | undefined;
+  const cache = opts.cache ? ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint(), (note) => io.stderr(note)) : undefined;
   const lint = async (): Promise<Finding[]> => {
-    // A new linter per round: after --fix, every project is built again from the files as they are now.
-    const here = new ChunkLinter(specs, sql);
-    const round = await lintInParallel({ script: workerScript(), threads, jobs: specs, chunks, lintHere: (chunk) => here.lint(chunk) });
+    // Every round reads the files again: after --fix, the projects are built from the files as they are now.
+    const round = await lintHistory({ jobs: specs, reported: toLint, threads: opts.jobs, cache, keys, sql, workerScript: workerScript() });
     for (const e of round.ruleErrors) io.stderr(describeError(e, io.cwd));
-    note = unresolvedNote((round.unresolved ?? []).map((u) => ({ file: displayPath(u.file, io.cwd).file, value: u.value })));
+    note = unresolvedNote(round.unresolved.map((u) => ({ file: displayPath(u.file, io.cwd).file, value: u.value })));
     return round.findings;
   };
 
@@ -150,6 +156,8 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
     }
   }
 
+  const unsaved = cache?.save();
+  if (unsaved) io.stderr(unsaved);
   if (note) io.stderr(note);
   for (const line of formatFindings(opts.format, findings, formatContext(io.cwd))) io.stdout(line);
   // A version location that does not exist is a warning (Alembic silently reads nothing there).

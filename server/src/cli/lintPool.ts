@@ -1,17 +1,16 @@
 import { Worker } from 'node:worker_threads';
-import { compareFindings } from '../core/rules/runner';
-import type { Finding } from '../core/rules/types';
 import { UsageError } from './io';
-import { sqlParserUnavailable, type Chunk, type LintJobSpec, type LintRound, type ReportedRuleError } from './lintShare';
+import { sqlParserUnavailable, type Chunk, type LintJobSpec, type LocalFileLint } from './lintShare';
 
 export { MIN_FILES_FOR_WORKERS, threadCount } from './threads';
 
 /**
- * `lint` on several threads. The files to lint are cut into chunks up front; every thread,
- * the main one included, takes the next chunk from a counter they share until none is left,
- * so a thread slowed by other work on the machine simply takes fewer. The workers
- * (dist/lintWorker.js, from server/src/cli/lintWorker.ts) post each chunk's result back, and
- * the main thread merges them into exactly the order one thread produces.
+ * The first step of `lint` (each file without the graph, see lintShare.ts) on several
+ * threads. The files are cut into chunks up front; every thread, the main one included, takes
+ * the next chunk from a counter they share until none is left, so a thread slowed by other
+ * work on the machine simply takes fewer. The workers (dist/lintWorker.js, from
+ * server/src/cli/lintWorker.ts) post each chunk's result back by its index, so the results
+ * come out in chunk order whichever thread made them.
  */
 
 /** What a worker receives as `workerData`. */
@@ -24,7 +23,7 @@ export interface WorkerInit {
 
 /** What a worker posts: a result per chunk it took, then `done`; or why it cannot go on. */
 export type WorkerMessage =
-  | ({ type: 'result'; chunk: number } & LintRound)
+  | { type: 'result'; chunk: number; files: LocalFileLint[] }
   | { type: 'done' }
   | { type: 'no-sql-parser'; reason: string }
   | { type: 'crashed'; chunk: number; error: string };
@@ -57,22 +56,27 @@ export interface ParallelLint {
   jobs: readonly LintJobSpec[];
   chunks: readonly Chunk[];
   /** Lints a chunk on the main thread. */
-  lintHere(chunk: Chunk): LintRound;
+  lintHere(chunk: Chunk): LocalFileLint[];
+  /**
+   * Work the main thread does once the workers are started and before it takes chunks itself,
+   * such as building the graph, which only the main thread needs.
+   */
+  meanwhile?: () => void | Promise<void>;
 }
 
 /**
- * Lints every chunk on `threads` threads and returns what one thread would: each job's
- * findings sorted as `lintEnvironment` sorts them, jobs in order, and rule errors in the order
- * one thread meets them. A worker that fails to start, throws, stops early or cannot load the
- * SQL parser stops the lint with a UsageError (exit code 2) that says why.
+ * Lints every chunk on `threads` threads and returns each chunk's results, in chunk order. A
+ * worker that fails to start, throws, stops early or cannot load the SQL parser stops the lint
+ * with a UsageError (exit code 2) that says why.
  */
-export async function lintInParallel(opts: ParallelLint): Promise<LintRound> {
+export async function lintInParallel(opts: ParallelLint): Promise<LocalFileLint[][]> {
   const { chunks } = opts;
   const shared = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
   const next = new Int32Array(shared);
-  const results: LintRound[] = [];
+  const results: LocalFileLint[][] = [];
   const workers = new Workers(opts, shared, results);
   try {
+    await opts.meanwhile?.();
     for (let i = takeChunk(next); i < chunks.length && !workers.failure; i = takeChunk(next)) {
       results[i] = opts.lintHere(chunks[i]!);
       // Lets worker messages in, so that a failing worker stops the main thread early too.
@@ -82,7 +86,11 @@ export async function lintInParallel(opts: ParallelLint): Promise<LintRound> {
   } finally {
     workers.stop();
   }
-  return merge(chunks, results);
+  return chunks.map((_, i) => {
+    const r = results[i];
+    if (!r) throw new Error(`chunk ${i} of the lint was never linted`);
+    return r;
+  });
 }
 
 /** The worker threads of one lint: their results go into `results`, their failure stops them all. */
@@ -97,7 +105,7 @@ class Workers {
   constructor(
     private readonly opts: ParallelLint,
     next: SharedArrayBuffer,
-    private readonly results: LintRound[],
+    private readonly results: LocalFileLint[][],
   ) {
     this.finished = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
@@ -129,7 +137,7 @@ class Workers {
     this.running += 1;
     let done = false;
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'result') this.results[m.chunk] = { findings: m.findings, ruleErrors: m.ruleErrors, ...(m.unresolved ? { unresolved: m.unresolved } : {}) };
+      if (m.type === 'result') this.results[m.chunk] = m.files;
       else if (m.type === 'no-sql-parser') this.fail(sqlParserUnavailable(m.reason));
       else if (m.type === 'crashed') this.fail(new UsageError(`a lint worker failed while linting ${this.where(m.chunk)}: ${m.error}`));
       else {
@@ -156,25 +164,4 @@ class Workers {
     const files = this.opts.chunks[chunk]?.files ?? [];
     return files.length > 1 ? `${files[0]} or one of the ${files.length - 1} files after it` : String(files[0]);
   }
-}
-
-/**
- * One thread's result: each job's findings sorted as `lintEnvironment` sorts them, jobs in
- * order. A file is linted by one thread, so findings that tie (one file, one place, one rule)
- * keep the order that file's lint gave them: the sort is stable.
- */
-function merge(chunks: readonly Chunk[], results: readonly LintRound[]): LintRound {
-  const byJob = new Map<number, Finding[]>();
-  const ruleErrors: ReportedRuleError[] = [];
-  const unresolved: NonNullable<LintRound['unresolved']> = [];
-  chunks.forEach((chunk, i) => {
-    const r = results[i];
-    if (!r) throw new Error(`chunk ${i} of the lint was never linted`);
-    const list = byJob.get(chunk.job) ?? [];
-    for (const f of r.findings) list.push(f);
-    byJob.set(chunk.job, list);
-    ruleErrors.push(...r.ruleErrors);
-    if (r.unresolved) unresolved.push(...r.unresolved);
-  });
-  return { findings: [...byJob.values()].flatMap((list) => list.sort(compareFindings)), ruleErrors, unresolved };
 }

@@ -1,15 +1,24 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AlembicEnvironment } from '../core/config';
-import { RevisionProject } from '../core/project/revisionProject';
-import { compareFindings, fullParse, lintFile, type LintOptions, type RuleError } from '../core/rules/runner';
+import { parseRevisionFile } from '../core/parse';
+import { headerOf } from '../core/parse/lazyRevisionFile';
+import { readBytes } from '../core/project/source';
+import type { RevisionHeader } from '../core/revisionHeader';
+import { localOutcomes, runRules, type PhaseOptions } from '../core/rules/phases';
 import type { Finding, LintTargets, RuleId, SqlParser } from '../core/rules/types';
+import { decodePythonSource } from '../core/scan/decode';
+import { hasDirectives } from '../core/rules/suppressions';
+import { scanRevisionHeader } from '../core/scan/headerScanner';
+import type { Problem } from '../core/types';
 import { loadSqlParser } from '../core/sql';
 import { UsageError } from './io';
 import type { EnvironmentSettings } from './lintSettings';
 
 /**
- * What every thread of `lint` does alike, the main thread and the workers: build an
- * environment's project from the fast header scanner, and lint chunks of its files, each file
- * parsed fully only while its rules run. Everything that crosses threads is plain data.
+ * What every thread of `lint` does alike, the main thread and the workers: the first step of
+ * linting a file (core/rules/phases.ts), which needs the file and the settings but not the
+ * graph. Each file is read, hashed, parsed fully and linted, and its parse is dropped; what
+ * crosses threads is plain data, and it is also what `--cache` keeps.
  */
 
 /** One environment to lint, as every thread receives it. */
@@ -38,60 +47,76 @@ export interface ReportedRuleError {
 export interface LintRound {
   findings: Finding[];
   ruleErrors: ReportedRuleError[];
-  /** Values of these files that are not literals, as `branch_labels = x.Y`, for one note on stderr. */
-  unresolved?: { file: string; value: string }[];
+  /** Values of the reported files that are not literals, as `branch_labels = x.Y`, for one note on stderr. */
+  unresolved: { file: string; value: string }[];
 }
 
-/**
- * Lints chunks on one thread. A job's project is built from the header scanner when its first
- * chunk comes and dropped when a chunk of the next job does: chunks are taken in order, so a
- * thread never returns to an earlier job. The full parse of each file is made by the runner
- * while that file is linted and dropped after it, so no thread holds more than one syntax
- * tree at a time.
- */
-export class ChunkLinter {
-  private current: { job: number; project: RevisionProject } | undefined;
+/** What the first step found in one file. */
+export interface LocalFileLint {
+  file: string;
+  /** The hash of the bytes that were linted (core/project/source.ts), or undefined when unreadable. */
+  hash: string | undefined;
+  /** The rules that read the graph or threw: the second step runs them. */
+  dependent: RuleId[];
+  /** The other rules' findings, before suppressions, in the rule list's order. */
+  findings: Finding[];
+  /** The full parser's problems. */
+  problems: Problem[];
+  /** The full parser's header when it differs from the scanner's beyond `problems`. */
+  parsedHeader?: RevisionHeader;
+  /** Whether the text has an `alembic-pilot` comment (a suppression, say), see suppressions.ts. */
+  hasDirectives: boolean;
+}
 
+export function phaseOptions(job: LintJobSpec, sql: SqlParser): PhaseOptions {
+  return { settings: job.settings, targets: job.targets, sql };
+}
+
+/** Reads one file and lints it without the graph. */
+export function lintFileLocally(job: LintJobSpec, path: string, sql: SqlParser): LocalFileLint {
+  const read = readBytes(path);
+  const text = 'error' in read ? '' : decodePythonSource(read.bytes).text;
+  return lintTextLocally(job, path, text, 'error' in read ? undefined : read.hash, sql);
+}
+
+/** Lints a file's decoded text without the graph; `hash` is that of the bytes it came from. */
+export function lintTextLocally(job: LintJobSpec, path: string, text: string, hash: string | undefined, sql: SqlParser): LocalFileLint {
+  const file = parseRevisionFile(path, text);
+  const outcomes = runRules(file, job.env, undefined, phaseOptions(job, sql));
+  const local = localOutcomes(outcomes);
+  const dependent = outcomes.filter((o) => o.dependent).map((o) => o.rule);
+  const parsed = headerOf(file);
+  // The scanner and the full parser agree on every header field (an invariant the tests
+  // hold them to); the check here makes the second step exact even where they would not.
+  const agrees = sameHeader(parsed, scanRevisionHeader(path, file.text));
+  return {
+    file: path,
+    hash,
+    dependent,
+    findings: local.flatMap((o) => o.findings),
+    problems: parsed.problems,
+    ...(agrees ? {} : { parsedHeader: parsed }),
+    hasDirectives: hasDirectives(file.text),
+  };
+}
+
+/** Equal as they would be after a trip through JSON (the cache): key order and undefined fields do not count. */
+function sameHeader(a: RevisionHeader, b: RevisionHeader): boolean {
+  const plain = (h: RevisionHeader): unknown => JSON.parse(JSON.stringify({ ...h, problems: [] }));
+  return isDeepStrictEqual(plain(a), plain(b));
+}
+
+/** Lints chunks of files on one thread, without the graph. */
+export class LocalLinter {
   constructor(
     private readonly jobs: readonly LintJobSpec[],
     private readonly sql: SqlParser,
   ) {}
 
-  lint(chunk: Chunk): LintRound {
+  lint(chunk: Chunk): LocalFileLint[] {
     const job = this.jobs[chunk.job]!;
-    if (this.current?.job !== chunk.job) {
-      this.current = undefined;
-      const project = new RevisionProject();
-      project.loadFromDisk(job.files);
-      this.current = { job: chunk.job, project };
-    }
-    return lintShare(job, this.current.project, this.sql, chunk.files);
+    return chunk.files.map((file) => lintFileLocally(job, file, this.sql));
   }
-}
-
-/**
- * Lints `files` (some or all of the job's, in load order) against the job's whole history,
- * as `lintEnvironment` would with `files` as its `onlyFiles`: the same findings in the same
- * order. It looks the files up instead of walking every entry of the project, which would
- * cost a pass over the whole history per chunk.
- */
-function lintShare(job: LintJobSpec, project: RevisionProject, sql: SqlParser, files: readonly string[]): LintRound {
-  const ruleErrors: ReportedRuleError[] = [];
-  const options: LintOptions = {
-    settings: job.settings,
-    targets: job.targets,
-    sql,
-    onRuleError: (e: RuleError) => ruleErrors.push({ rule: e.rule, file: e.file, reason: e.error instanceof Error ? e.error.message : String(e.error) }),
-  };
-  const findings: Finding[] = [];
-  const unresolved: { file: string; value: string }[] = [];
-  for (const file of files) {
-    const entry = project.entry(file);
-    if (!entry) continue;
-    for (const f of lintFile(fullParse(entry.header), job.env, project, options)) findings.push(f);
-    for (const value of entry.unresolved) unresolved.push({ file, value });
-  }
-  return { findings: findings.sort(compareFindings), ruleErrors, ...(unresolved.length > 0 ? { unresolved } : {}) };
 }
 
 /** The usage error (exit code 2) for a SQL parser that cannot be loaded, on any thread. */

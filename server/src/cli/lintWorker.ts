@@ -1,13 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadSqlParser } from '../core/sql';
 import { takeChunk, type WorkerInit, type WorkerMessage } from './lintPool';
-import { ChunkLinter } from './lintShare';
+import { LocalLinter } from './lintShare';
 
 /**
  * A worker thread of `alembic-pilot lint`, bundled as dist/lintWorker.js beside dist/cli.js
  * (and libpg-query.wasm, which it loads for itself). It takes chunks from the counter it
- * shares with the other threads until none is left, posts each chunk's findings, and says
- * when it is done (see lintPool.ts).
+ * shares with the other threads until none is left, posts what the first step found in each
+ * chunk's files (the graph stays on the main thread), and says when it is done (see lintPool.ts).
  */
 
 const port = parentPort;
@@ -20,11 +20,11 @@ function post(message: WorkerMessage): void {
 
 loadSqlParser().then(
   (sql) => {
-    const linter = new ChunkLinter(jobs, sql);
+    const linter = new LocalLinter(jobs, sql);
     const counter = new Int32Array(next);
     for (let i = takeChunk(counter); i < chunks.length; i = takeChunk(counter)) {
       try {
-        post({ type: 'result', chunk: i, ...linter.lint(chunks[i]!) });
+        post({ type: 'result', chunk: i, files: linter.lint(chunks[i]!) });
       } catch (e) {
         // Not a rule's error (the runner catches those) but the linter's own: the main thread
         // names the chunk and stops the lint.

@@ -28,7 +28,7 @@ import { applyTextEdits } from '../../../server/src/lsp/features/textEdits';
 
 /**
  * A small LSP client for the bundled server (dist/server.js over stdio): it copies the sample
- * project, answers `workspace/configuration` from a settings function, keeps the latest
+ * project (or another), answers `workspace/configuration` from a settings function, keeps the latest
  * diagnostics per document, and applies workspace edits the way an editor does.
  */
 
@@ -38,7 +38,7 @@ export interface ClientOptions {
   capabilities?: ClientCapabilities;
   /** The `alembicPilot` section per scope URI; undefined means the client has no configuration support. */
   settings?: (scopeUri: string | undefined) => unknown;
-  /** The project folder to copy into the workspace; the sample project when omitted. */
+  /** The folder copied as the workspace; migrations-sample by default. */
   project?: string;
 }
 
@@ -53,7 +53,8 @@ export class TestClient {
 
   constructor(private readonly options: ClientOptions = {}) {
     this.work = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-lsp-'));
-    cpSync(options.project ?? path.join(repo, 'migrations-sample'), this.work, { recursive: true, verbatimSymlinks: true });
+    // Symbolic links are copied as they are, so that a project can hold a link loop.
+    cpSync(this.options.project ?? path.join(repo, 'migrations-sample'), this.work, { recursive: true, verbatimSymlinks: true });
     this.server = spawn(process.execPath, [path.join(repo, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.conn = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));
     this.conn.onNotification(PublishDiagnosticsNotification.method, (p: PublishDiagnosticsParams) => {
@@ -111,6 +112,11 @@ export class TestClient {
 
   diagnostics(uri: string): Diagnostic[] | undefined {
     return this.published.get(uri)?.diagnostics;
+  }
+
+  /** Every document's latest non-empty diagnostics. */
+  allDiagnostics(): Map<string, Diagnostic[]> {
+    return new Map([...this.published].filter(([, p]) => p.diagnostics.length > 0).map(([uri, p]) => [uri, p.diagnostics]));
   }
 
   text(uri: string): string {

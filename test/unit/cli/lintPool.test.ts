@@ -4,8 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../server/src/cli/io';
 import { chunksOf, lintInParallel, MIN_FILES_FOR_WORKERS, threadCount } from '../../../server/src/cli/lintPool';
-import { sqlParserUnavailable, type Chunk, type LintJobSpec, type LintRound } from '../../../server/src/cli/lintShare';
-import type { Finding } from '../../../server/src/core/rules/types';
+import { sqlParserUnavailable, type Chunk, type LintJobSpec, type LocalFileLint } from '../../../server/src/cli/lintShare';
 
 /**
  * `lint` on several threads: how many, how the files are cut into chunks, and how results and
@@ -54,25 +53,20 @@ function takenMarker(name: string): string {
   return path.join(dir, `${name}.taken`);
 }
 
-/**
- * One finding per file, in reverse order so that the merge has to sort, plus a second one at
- * the same place with the same rule (a tie the merge must keep in the order the chunk gave),
- * and one rule error per file.
- */
+/** One result per file of the chunk, naming the thread that made it and the job's section. */
 const ECHO = `
 const at = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
-const findings = chunk.files.slice().reverse().flatMap((file) => [
-  { rule: 'missing-downgrade', severity: 'warning', message: 'first of ' + workerData.jobs[chunk.job].env.section, file, range: at },
-  { rule: 'missing-downgrade', severity: 'warning', message: 'second', file, range: at },
-]);
-const ruleErrors = chunk.files.map((file) => ({ rule: 'sql-syntax', file, reason: 'worker' }));
-parentPort.postMessage({ type: 'result', chunk: i, findings, ruleErrors });`;
+const files = chunk.files.map((file) => ({
+  file, hash: 'h', dependent: [], problems: [], hasDirectives: false,
+  findings: [{ rule: 'missing-downgrade', severity: 'warning', message: 'worker of ' + workerData.jobs[chunk.job].env.section, file, range: at }],
+}));
+parentPort.postMessage({ type: 'result', chunk: i, files });`;
 
 /**
  * The main thread's share, as ECHO. With `waitFor`, its first chunk waits until that file
  * exists: until a worker has taken a chunk, so that both threads surely take part.
  */
-function echo(jobs: readonly LintJobSpec[], waitFor?: string): (chunk: Chunk) => LintRound {
+function echo(jobs: readonly LintJobSpec[], waitFor?: string): (chunk: Chunk) => LocalFileLint[] {
   const at = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
   let waited = waitFor === undefined;
   return (chunk) => {
@@ -80,13 +74,14 @@ function echo(jobs: readonly LintJobSpec[], waitFor?: string): (chunk: Chunk) =>
       waitForFile(waitFor!);
       waited = true;
     }
-    return {
-      findings: [...chunk.files].reverse().flatMap((file): Finding[] => [
-        { rule: 'missing-downgrade', severity: 'warning', message: `first of ${jobs[chunk.job]!.env.section}`, file, range: at },
-        { rule: 'missing-downgrade', severity: 'warning', message: 'second', file, range: at },
-      ]),
-      ruleErrors: chunk.files.map((file) => ({ rule: 'sql-syntax', file, reason: 'main' })),
-    };
+    return chunk.files.map((file) => ({
+      file,
+      hash: 'h',
+      dependent: [],
+      problems: [],
+      hasDirectives: false,
+      findings: [{ rule: 'missing-downgrade', severity: 'warning', message: `main of ${jobs[chunk.job]!.env.section}`, file, range: at }],
+    }));
   };
 }
 
@@ -146,19 +141,34 @@ describe('lintInParallel', () => {
   const toLint = [files('a', 60), files('b', 45)];
   const jobs = [job('a', toLint[0]!), job('b', toLint[1]!)];
 
-  function run(script: string, threads: number, lintHere = echo(jobs)): Promise<LintRound> {
+  function run(script: string, threads: number, lintHere = echo(jobs)): Promise<LocalFileLint[][]> {
     return lintInParallel({ script, threads, jobs, chunks: chunksOf(toLint, threads), lintHere });
   }
 
-  it("returns what one thread would: each job's findings sorted, jobs in order, rule errors in load order", async () => {
-    const one = await run(path.join(dir, 'never-started.js'), 1);
-    const two = await run(chunkWorker('echo', ECHO), 2, echo(jobs, takenMarker('echo')));
-    expect(new Set(two.ruleErrors.map((e) => e.reason)), 'both threads took chunks').toEqual(new Set(['main', 'worker']));
-    const expected = toLint.flatMap((list, j) => [...list].sort().flatMap((file) => [`${file} first of ${j === 0 ? 'a' : 'b'}`, `${file} second`]));
-    for (const round of [one, two]) {
-      expect(round.findings.map((f) => `${f.file} ${f.message}`)).toEqual(expected);
-      expect(round.ruleErrors.map((e) => e.file)).toEqual(toLint.flat());
+  it('returns every chunk in chunk order, whichever thread linted it', async () => {
+    const one = (await run(path.join(dir, 'never-started.js'), 1)).flat();
+    const two = (await run(chunkWorker('echo', ECHO), 2, echo(jobs, takenMarker('echo')))).flat();
+    expect(new Set(two.map((r) => r.findings[0]!.message.split(' ')[0])), 'both threads took chunks').toEqual(new Set(['main', 'worker']));
+    for (const results of [one, two]) {
+      expect(results.map((r) => r.file)).toEqual(toLint.flat());
+      expect(results.map((r) => r.findings[0]!.message.split(' of ')[1])).toEqual(toLint.flatMap((list, j) => list.map(() => (j === 0 ? 'a' : 'b'))));
     }
+  });
+
+  it('lets the main thread work while the workers start', async () => {
+    const order: string[] = [];
+    await lintInParallel({
+      script: chunkWorker('echo-meanwhile', ECHO),
+      threads: 2,
+      jobs,
+      chunks: chunksOf(toLint, 2),
+      meanwhile: () => void order.push('meanwhile'),
+      lintHere: (chunk) => {
+        order.push('chunk');
+        return echo(jobs)(chunk);
+      },
+    });
+    expect(order[0]).toBe('meanwhile');
   });
 
   it('rejects when a worker cannot load the SQL parser, as the main thread would', async () => {

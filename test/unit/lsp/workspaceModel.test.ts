@@ -17,17 +17,17 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
-function model(): WorkspaceModel {
+async function model(): Promise<WorkspaceModel> {
   const m = new WorkspaceModel([work]);
-  m.rediscover();
+  await m.rediscover();
   return m;
 }
 
 const names = (diagnostics: Map<string, unknown[]>): string[] => [...diagnostics.keys()].map((f) => path.basename(f));
 
 describe('WorkspaceModel.diagnostics', () => {
-  it('hands out only what a keystroke changed', () => {
-    const m = model();
+  it('hands out only what a keystroke changed', async () => {
+    const m = await model();
     expect(names(m.diagnostics())).toContain(path.basename(WITH_FINDINGS));
     const file = path.join(work, MERGE);
     const text = readFileSync(file, 'utf8');
@@ -38,19 +38,19 @@ describe('WorkspaceModel.diagnostics', () => {
     expect(names(m.diagnostics())).toEqual([path.basename(WITH_FINDINGS)]);
   });
 
-  it('clears the diagnostics of a file that left the environment', () => {
-    const m = model();
+  it('clears the diagnostics of a file that left the environment', async () => {
+    const m = await model();
     m.diagnostics();
     rmSync(path.join(work, WITH_FINDINGS));
     m.refreshListing();
     expect(m.diagnostics().get(path.join(work, WITH_FINDINGS))).toEqual([]);
   });
 
-  it('clears every diagnostic when the environments are gone', () => {
-    const m = model();
+  it('clears every diagnostic when the environments are gone', async () => {
+    const m = await model();
     const first = m.diagnostics();
     rmSync(path.join(work, 'alembic.ini'));
-    m.rediscover();
+    await m.rediscover();
     const after = m.diagnostics();
     expect([...after.keys()].sort()).toEqual([...first.keys()].sort());
     expect([...after.values()].every((d) => d.length === 0)).toBe(true);

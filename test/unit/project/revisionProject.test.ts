@@ -31,6 +31,24 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('RevisionProject', () => {
+  it('rebuilds the graph after an edit as a fresh project builds it, though the other nodes are reused', () => {
+    const a = write('a.py', 'revision = "a"\ndown_revision = None\nbranch_labels = ("main",)\n');
+    const b = write('b.py', 'revision = "b"\ndown_revision = "a"\n');
+    const c = write('c.py', 'revision = "c"\ndown_revision = "b"\ndepends_on = "b"\n');
+    const project = new RevisionProject(countingReader);
+    project.loadFromDisk([a, b, c]);
+    expect(project.script.getHeads()).toEqual(['c']);
+    project.updateFile(c, 'revision = "c"\ndown_revision = "a"\n');
+    const fresh = new RevisionProject();
+    fresh.loadFromDisk([a, b, c]);
+    writeFileSync(c, 'revision = "c"\ndown_revision = "a"\n');
+    fresh.loadFromDisk([a, b, c]);
+    const view = (p: RevisionProject): unknown =>
+      [...p.script.map.revisions.values()].map((r) => ({ id: r.revision, next: [...r.nextrev], all: [...r.allNextrev], labels: [...r.branchLabels], head: r.isHead }));
+    expect(view(project)).toEqual(view(fresh));
+    expect(project.script.getHeads().sort()).toEqual(['b', 'c']);
+  });
+
   it('re-reads only the edited file and updates the graph', () => {
     const a = write('a.py', 'revision = "a"\ndown_revision = None\n');
     const b = write('b.py', 'revision = "b"\ndown_revision = "a"\n');

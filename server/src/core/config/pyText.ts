@@ -45,15 +45,20 @@ export function firstNonSpace(text: string): number {
  * U+FFFF before U+E000..U+FFFF, unlike Python.
  */
 export function compareCodePoints(a: string, b: string): number {
-  const left = Array.from(a);
-  const right = Array.from(b);
-  const length = Math.min(left.length, right.length);
+  const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
-    const x = left[i]!.codePointAt(0)!;
-    const y = right[i]!.codePointAt(0)!;
-    if (x !== y) return x < y ? -1 : 1;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // The strings agree up to here, so both units sit at the same place of a character. Code
+    // unit order is code point order unless exactly one of them is a surrogate: that one
+    // encodes a character above U+FFFF, which comes after every character that is not.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x < y ? -1 : 1;
   }
-  return left.length - right.length;
+  return a.length - b.length;
 }
 
 /**

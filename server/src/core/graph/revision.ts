@@ -97,6 +97,23 @@ export class Revision {
     return this.downRevision.length > 1;
   }
 
+  /**
+   * Forgets what building a map filled in (children, propagated labels, resolved
+   * dependencies), so that a map built again from the same nodes, as a project does after an
+   * edit elsewhere, sees them as Alembic sees freshly loaded ones.
+   */
+  resetGraphState(): void {
+    this.nextrev.clear();
+    this.allNextrev.clear();
+    this.branchLabels.clear();
+    for (const l of this.origBranchLabels) this.branchLabels.add(l);
+    this.index = -1;
+    this.resolved = [];
+    this.normalizedResolved = [];
+    this.allDown = undefined;
+    this.normalizedDown = undefined;
+  }
+
   addNextrev(child: Revision): void {
     this.allNextrev.add(child.revision);
     if (child.versionedDownRevisions.includes(this.revision)) {

@@ -61,6 +61,7 @@ export class RevisionMap {
   }
 
   private build(loaded: Revision[]): void {
+    for (const rev of loaded) rev.resetGraphState();
     const all: Revision[] = [];
     for (const rev of loaded) {
       if (this.rejectInvalid(rev)) continue;
@@ -239,13 +240,17 @@ export class RevisionMap {
     };
     // A revision whose parent is missing (already reported) roots its own part of the history;
     // without this, everything above it would look unreachable from a base, like a cycle.
-    const dangling = (down: (r: Revision) => readonly string[]): Revision[] =>
-      this.ordered.filter((r) => down(r).some((id) => !this.map.has(id)));
-    const roots = [...bases, ...dangling((r) => r.versionedDownRevisions)];
+    const missing = (ids: readonly string[]): boolean => {
+      for (const id of ids) if (!this.map.has(id)) return true;
+      return false;
+    };
+    const dangling = (withDependencies: boolean): Revision[] =>
+      this.ordered.filter((r) => missing(r.downRevision) || (withDependencies && missing(r.dependencies)));
+    const roots = [...bases, ...dangling(false)];
     if (heads.size === 0 || roots.length === 0) return cyclic(ids, false);
     let deleted = this.outside(this.visit(heads, (r) => r.versionedDownRevisions), this.visit(roots, (r) => r.nextrev));
     if (deleted.length > 0) return cyclic(deleted, false);
-    const realRoots = [...realBases, ...dangling((r) => [...r.downRevision, ...r.dependencies])];
+    const realRoots = [...realBases, ...dangling(true)];
     if (realHeads.size === 0 || realRoots.length === 0) return cyclic(ids, true);
     deleted = this.outside(this.visit(realHeads, (r) => r.allDownRevisions), this.visit(realRoots, (r) => r.allNextrev));
     if (deleted.length > 0) cyclic(deleted, true);

@@ -1,11 +1,11 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { Revision } from '../graph/revision';
 import type { GraphProblem } from '../graph/revisionMap';
 import { ScriptDirectory } from '../graph/scriptDirectory';
 import type { RevisionHeader } from '../revisionHeader';
-import { decodePythonSource } from '../scan/decode';
 import { scanRevisionHeader } from '../scan/headerScanner';
 import type { Problem, ProblemCode } from '../types';
+import { readSource } from './source';
 import { toRevision } from './toRevision';
 
 /**
@@ -41,6 +41,41 @@ export class RevisionProject {
     this.files.clear();
     this.order = [...paths];
     for (const p of paths) this.files.set(p, this.entryFor(p, readSource(p)));
+    this.invalidate();
+  }
+
+  /**
+   * Replaces the whole file list, reading every file from disk in slices of about `sliceMs`
+   * and awaiting `pause` between them, so that a long history does not hold up a server's
+   * event loop. The project keeps its previous files until the last slice is read. Resolves
+   * to false, leaving the project as it was, when `pause` resolves to false (the load was
+   * superseded).
+   */
+  async loadGradually(paths: readonly string[], pause: () => Promise<boolean>, sliceMs = 8): Promise<boolean> {
+    const files = new Map<string, FileEntry>();
+    let sliceStart = performance.now();
+    for (const p of paths) {
+      if (performance.now() - sliceStart >= sliceMs) {
+        if (!(await pause())) return false;
+        sliceStart = performance.now();
+      }
+      files.set(p, this.entryFor(p, readSource(p)));
+    }
+    this.files.clear();
+    for (const [p, entry] of files) this.files.set(p, entry);
+    this.order = [...paths];
+    this.invalidate();
+    return true;
+  }
+
+  /**
+   * Replaces the whole file list with headers the caller read (in load order), for example
+   * from a cache; `error` is why the file's bytes could not be read or decoded.
+   */
+  loadHeaders(items: readonly { header: RevisionHeader; error?: string }[]): void {
+    this.files.clear();
+    this.order = items.map((i) => i.header.path);
+    for (const i of items) this.files.set(i.header.path, entryOf(i.header, i.error));
     this.invalidate();
   }
 
@@ -119,11 +154,7 @@ export class RevisionProject {
   }
 
   private entryFor(path: string, source: { text: string; error?: string }): FileEntry {
-    const header = this.readHeader(path, source.text);
-    const { revision, problems, unresolved } = toRevision(header);
-    const all = [...header.problems, ...problems];
-    if (source.error) all.unshift({ code: 'python-syntax', message: source.error, file: path, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
-    return { header, ...(revision ? { revision } : {}), problems: all, unresolved };
+    return entryOf(this.readHeader(path, source.text), source.error);
   }
 
   private placeGraphProblem(g: GraphProblem): Problem {
@@ -143,6 +174,13 @@ export class RevisionProject {
   }
 }
 
+function entryOf(header: RevisionHeader, error: string | undefined): FileEntry {
+  const { revision, problems, unresolved } = toRevision(header);
+  const all = [...header.problems, ...problems];
+  if (error) all.unshift({ code: 'python-syntax', message: error, file: header.path, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
+  return { header, ...(revision ? { revision } : {}), problems: all, unresolved };
+}
+
 /** Whether two revisions of the same file make the same graph: same id, parents, dependencies and labels. */
 function sameNode(a: Revision | undefined, b: Revision | undefined): boolean {
   if (!a || !b) return a === b;
@@ -157,38 +195,4 @@ function sameNode(a: Revision | undefined, b: Revision | undefined): boolean {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function readSource(path: string): { text: string; error?: string } {
-  try {
-    return decodePythonSource(readIntoSharedBuffer(path));
-  } catch (e) {
-    return { text: '', error: `Cannot read the file: ${(e as Error).message}` };
-  }
-}
-
-let shared = Buffer.allocUnsafe(1 << 16);
-
-/**
- * Reads a whole file into one buffer reused for every file. A history of ten thousand files
- * otherwise allocates ten thousand buffers that only live until they are decoded. The bytes are
- * valid until the next call.
- */
-function readIntoSharedBuffer(path: string): Uint8Array {
-  const fd = openSync(path, 'r');
-  try {
-    let length = 0;
-    for (;;) {
-      if (length === shared.length) {
-        const bigger = Buffer.allocUnsafe(shared.length * 2);
-        shared.copy(bigger, 0, 0, length);
-        shared = bigger;
-      }
-      const n = readSync(fd, shared, length, shared.length - length, null);
-      if (n === 0) return shared.subarray(0, length);
-      length += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -31,25 +31,49 @@ export interface DetectedPolicy {
 export const OPTIONAL_SHARE = 0.8;
 export const MIN_REVISIONS = 5;
 
-const detected = new WeakMap<ScriptDirectory, { without: number; total: number }>();
+interface Counts {
+  without: number;
+  total: number;
+  /** The first revision file in load order whose upgrade works and whose downgrade does not. */
+  first: string | undefined;
+}
 
-export function downgradePolicy(targets: LintTargets, project: RevisionProject): DetectedPolicy {
+const detected = new WeakMap<ScriptDirectory, Counts>();
+
+/**
+ * The environment's policy. The project is asked for only when the setting does not decide,
+ * so that a rule which gets the policy from the setting never reads the rest of the history
+ * (and its outcome stays file-local: see phases.ts).
+ */
+export function downgradePolicy(targets: LintTargets, project: () => RevisionProject): DetectedPolicy {
   if (targets.downgrades) return { policy: targets.downgrades, configured: true };
+  const { without, total } = countsOf(project());
+  const optional = total >= MIN_REVISIONS && without >= OPTIONAL_SHARE * total;
+  return { policy: optional ? 'optional' : 'required', configured: false, without, total };
+}
+
+/** The first revision file in load order without a working downgrade (whose upgrade works). */
+export function firstWithoutDowngrade(project: RevisionProject): string | undefined {
+  return countsOf(project).first;
+}
+
+function countsOf(project: RevisionProject): Counts {
   const script = project.script;
   let counts = detected.get(script);
   if (!counts) {
-    counts = { without: 0, total: 0 };
+    counts = { without: 0, total: 0, first: undefined };
     for (const entry of project.entries()) {
       if (!entry.revision) continue;
       const works = functionsThatWork(entry.header);
       if (!works.upgrade) continue;
       counts.total++;
-      if (!works.downgrade) counts.without++;
+      if (works.downgrade) continue;
+      counts.without++;
+      counts.first ??= entry.header.path;
     }
     detected.set(script, counts);
   }
-  const optional = counts.total >= MIN_REVISIONS && counts.without >= OPTIONAL_SHARE * counts.total;
-  return { policy: optional ? 'optional' : 'required', configured: false, ...counts };
+  return counts;
 }
 
 function functionsThatWork(header: RevisionHeader): { upgrade: boolean; downgrade: boolean } {

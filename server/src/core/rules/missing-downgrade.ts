@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { AlembicEnvironment } from '../config';
 import { literalName } from '../parse';
 import type { MigrationFunction, OpCall, RevisionFile } from '../parse/types';
-import { downgradePolicy, MIN_REVISIONS, OPTIONAL_SHARE } from './downgradePolicy';
+import { downgradePolicy, firstWithoutDowngrade, MIN_REVISIONS, OPTIONAL_SHARE } from './downgradePolicy';
 import { downgradeEdits, reversedSteps } from './ops/reverse';
-import type { Fix, Rule, RuleContext } from './types';
+import type { Fix, Report, Rule, RuleContext } from './types';
 
 /**
  * An upgrade that changes the database paired with a downgrade that cannot take the change
@@ -25,53 +25,64 @@ export const missingDowngrade: Rule = {
   defaultSeverity: 'warning',
   description: 'upgrade() changes the database but downgrade() is missing, empty, or raises NotImplementedError.',
   check(ctx) {
-    const { file } = ctx;
-    const policy = downgradePolicy(ctx.targets, ctx.project);
+    // The file's own findings come first, and the policy (which reads the whole history unless
+    // the setting gives it) only when there is something to report: a file whose downgrade
+    // works then depends on nothing but itself, so its outcome is kept between edits and runs.
+    const found = fileFindings(ctx.file);
+    if (found.length === 0) return;
+    const policy = downgradePolicy(ctx.targets, () => ctx.project);
     if (policy.policy === 'optional') {
       if (!policy.configured) reportPolicy(ctx, policy.without ?? 0, policy.total ?? 0);
       return;
     }
-    const rev = file.revision?.ids?.length === 1 ? file.revision.ids[0]! : path.basename(file.path, '.py');
-    for (const up of file.functions) {
-      if (up.direction !== 'upgrade' || up.raisesNotImplemented) continue;
-      const undone = consequence(up);
-      if (undone === undefined) continue;
-      const downName = up.engine === '' ? 'downgrade' : `downgrade_${up.engine}`;
-      const down = file.functions.find((f) => f.direction === 'downgrade' && f.engine === up.engine);
-      if (!down) {
-        const fix = reversingFix(file, up, undefined, downName);
-        ctx.report({
-          range: up.nameRange,
-          message: `There is no ${downName}(), so \`alembic downgrade\` past ${rev} stops with AttributeError instead of undoing ${up.name}().`,
-          help: `Write a ${downName}() that reverses ${up.name}(), or one that raises NotImplementedError to declare the revision irreversible.`,
-          ...(fix ? { fixes: [fix] } : {}),
-        });
-      } else if (down.raisesNotImplemented || down.alwaysRaises) {
-        ctx.report({
-          range: down.nameRange,
-          message: `${downName}() ${down.raisesNotImplemented ? 'raises NotImplementedError' : 'always raises'}, declaring revision ${rev} irreversible, so \`alembic downgrade\` past it stops with an error.`,
-          help: `If the change can be reversed, write the reverse operations in ${downName}(); otherwise suppress this finding to record the decision.`,
-        });
-      } else if (down.isEmpty) {
-        const fix = reversingFix(file, up, down, downName);
-        ctx.report({
-          range: down.nameRange,
-          message: `${downName}() does nothing, so \`alembic downgrade\` past ${rev} ${undone}.`,
-          help: `Reverse each operation of ${up.name}() in ${downName}(), in the opposite order.`,
-          ...(fix ? { fixes: [fix] } : {}),
-        });
-      }
-    }
+    for (const r of found) ctx.report(r);
   },
 };
 
+/** What the rule reports on this file when the project writes downgrades. */
+function fileFindings(file: RevisionFile): Report[] {
+  const found: Report[] = [];
+  const rev = file.revision?.ids?.length === 1 ? file.revision.ids[0]! : path.basename(file.path, '.py');
+  for (const up of file.functions) {
+    if (up.direction !== 'upgrade' || up.raisesNotImplemented) continue;
+    const undone = consequence(up);
+    if (undone === undefined) continue;
+    const downName = up.engine === '' ? 'downgrade' : `downgrade_${up.engine}`;
+    const down = file.functions.find((f) => f.direction === 'downgrade' && f.engine === up.engine);
+    if (!down) {
+      const fix = reversingFix(file, up, undefined, downName);
+      found.push({
+        range: up.nameRange,
+        message: `There is no ${downName}(), so \`alembic downgrade\` past ${rev} stops with AttributeError instead of undoing ${up.name}().`,
+        help: `Write a ${downName}() that reverses ${up.name}(), or one that raises NotImplementedError to declare the revision irreversible.`,
+        ...(fix ? { fixes: [fix] } : {}),
+      });
+    } else if (down.raisesNotImplemented || down.alwaysRaises) {
+      found.push({
+        range: down.nameRange,
+        message: `${downName}() ${down.raisesNotImplemented ? 'raises NotImplementedError' : 'always raises'}, declaring revision ${rev} irreversible, so \`alembic downgrade\` past it stops with an error.`,
+        help: `If the change can be reversed, write the reverse operations in ${downName}(); otherwise suppress this finding to record the decision.`,
+      });
+    } else if (down.isEmpty) {
+      const fix = reversingFix(file, up, down, downName);
+      found.push({
+        range: down.nameRange,
+        message: `${downName}() does nothing, so \`alembic downgrade\` past ${rev} ${undone}.`,
+        help: `Reverse each operation of ${up.name}() in ${downName}(), in the opposite order.`,
+        ...(fix ? { fixes: [fix] } : {}),
+      });
+    }
+  }
+  return found;
+}
+
 /**
  * The one note about an environment that does not write downgrades, made while linting its
- * first revision in load order, so that it appears once however the files are shared out.
+ * first revision without a working downgrade in load order, so that it appears once however
+ * the files are shared out.
  */
 function reportPolicy(ctx: RuleContext, without: number, total: number): void {
-  const first = ctx.project.entries().find((e) => e.revision);
-  if (!first || first.header.path !== ctx.file.path) return;
+  if (firstWithoutDowngrade(ctx.project) !== ctx.file.path) return;
   const line = scriptLocationLine(ctx.env);
   const share = Math.round((100 * without) / total);
   ctx.report({

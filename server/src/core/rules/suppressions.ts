@@ -64,9 +64,17 @@ export function readSuppressionComments(text: string): SuppressionCommentsRead {
   return lastRead.read;
 }
 
+/** Whether a text may hold `# alembic-pilot:` comments; without, it has none to read. */
+export function hasDirectives(text: string): boolean {
+  return text.includes('alembic-pilot');
+}
+
+/** What `readSuppressionComments` gives for a text without directives. */
+export const NO_DIRECTIVES: SuppressionCommentsRead = Object.freeze({ comments: [], malformed: [] }) as SuppressionCommentsRead;
+
 function readComments(text: string): SuppressionCommentsRead {
   // Most files have no directive at all; finding that out needs no tokenizing.
-  if (!text.includes('alembic-pilot')) return { comments: [], malformed: [] };
+  if (!hasDirectives(text)) return { comments: [], malformed: [] };
   const lines = new LineIndex(text);
   const at = (offset: number): Position => lines.positionAt(offset);
   const all = findComments(text);
@@ -121,11 +129,12 @@ export class Suppressions {
   private readonly used = new Set<SuppressionComment>();
   private readonly usedIds = new Set<SuppressedId>();
 
+  /** `source` is the file's text, or its comments as `readSuppressionComments` read them. */
   constructor(
     private readonly file: string,
-    text: string,
+    source: string | SuppressionCommentsRead,
   ) {
-    this.comments = readSuppressionComments(text).comments;
+    this.comments = (typeof source === 'string' ? readSuppressionComments(source) : source).comments;
   }
 
   /**

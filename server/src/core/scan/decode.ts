@@ -14,6 +14,9 @@ export interface DecodedSource {
 
 const COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
 
+// Without `stream`, decoding keeps no state between calls, so one decoder serves every file.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export function decodePythonSource(bytes: Uint8Array): DecodedSource {
   let body = bytes;
   let bom = false;
@@ -33,7 +36,7 @@ export function decodePythonSource(bytes: Uint8Array): DecodedSource {
     }
   }
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body) };
+    return { text: UTF8.decode(body) };
   } catch {
     return { text: utf8Lenient(body), error: 'The file is not valid UTF-8 and declares no other coding, so Python cannot import it.' };
   }
@@ -64,6 +67,10 @@ function isUtf8(encoding: string): boolean {
 }
 
 function cookieEncoding(bytes: Uint8Array): string | undefined {
+  // A cookie is a comment on line 1, or on line 2 after a blank or comment line 1; a file
+  // whose first character is anything else (a docstring, nearly always) has none.
+  const first = bytes[0];
+  if (first !== undefined && first !== 0x23 && first !== 0x20 && first !== 0x09 && first !== 0x0c && first !== 0x0d && first !== 0x0a) return undefined;
   // The cookie can only be on the first two lines, which are ASCII if it is there at all.
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 400)).toString('latin1');
   const lines = head.split('\n', 2);

@@ -34,19 +34,19 @@ interface Statement {
 }
 
 export function scanRevisionHeader(path: string, text: string): RevisionHeader {
-  const problems: Problem[] = [];
-  const lines = new LineIndex(text);
   // Nothing after the last place a watched name appears can change the answer, so the scan
   // stops at the first statement boundary past it; on a typical revision file that skips the
   // function bodies, which are most of the text.
   const last = Math.max(lastOccurrence(text, 'revision'), lastOccurrence(text, 'branch_labels'), lastOccurrence(text, 'depends_on'));
-  const statements = topLevelStatements(
-    text,
-    (offset, message) => {
-      problems.push({ code: 'python-syntax', message, file: path, range: lines.rangeOf(offset, offset + 1) });
-    },
-    last,
-  );
+  const errors: { offset: number; message: string }[] = [];
+  const statements = topLevelStatements(text, (offset, message) => errors.push({ offset, message }), last);
+  // Every position asked for lies in what was scanned, so the line table covers only that
+  // (with a character to spare, which a `\r\n` at the edge needs): not the function bodies.
+  let scanned = 0;
+  for (const st of statements) scanned = Math.max(scanned, st.end);
+  for (const e of errors) scanned = Math.max(scanned, e.offset + 1);
+  const lines = new LineIndex(scanned + 2 >= text.length ? text : text.slice(0, scanned + 2));
+  const problems: Problem[] = errors.map((e) => ({ code: 'python-syntax', message: e.message, file: path, range: lines.rangeOf(e.offset, e.offset + 1) }));
 
   const header: RevisionHeader = { path, headers: {}, problems };
   let first = true;

@@ -21,7 +21,7 @@ export function handleAcceptExisting(model: WorkspaceModel, args: readonly unkno
       result.failed.push(error.message);
     }
   }
-  if (result.accepted.length > 0) model.rediscover();
+  if (result.accepted.length > 0) void model.rediscover();
   return result;
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { loadEnvironment } from '../../../server/src/core/config';
 import type { Finding } from '../../../server/src/core/rules/types';
 import { runChecked } from '../../helpers/run';
-import { applyFix, key, lintFromDisk } from './fixHelpers';
+import { applyFix, key, lintFromDisk } from '../../unit/rules/fixHelpers';
 
 /**
  * The "Point down_revision at the current head(s)" fix: applied, the finding goes away with no

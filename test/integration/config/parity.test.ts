@@ -12,7 +12,7 @@ import { readIniFile } from '../../../server/src/core/config/ini';
 import { readPyproject } from '../../../server/src/core/config/pyproject';
 import { asPosix } from '../../../server/src/core/config/pyText';
 import { DEPRECATION, readAlembicSettings } from '../../../server/src/core/config/settings';
-import { FIXTURES, makeTree } from './tree';
+import { FIXTURES, makeTree } from '../../unit/config/tree';
 
 const PYTHON = inject('alembicPython');
 const DUMP = path.join(FIXTURES, 'alembic_dump.py');

@@ -8,6 +8,9 @@ import { fuzzTarget, TARGETS } from '../../fuzz/engine';
  * seeded cases per entry point. No exception escapes except the documented ones, and every
  * reported position lies inside its document. A failing case is saved under
  * test-results/fuzz-slice/; `npm run fuzz -- --replay <file>.case.json --target NAME` runs it again.
+ *
+ * It needs neither PostgreSQL nor Python, but at about 40 s it would double `npm run test:unit`,
+ * which is meant to answer in seconds; so it runs in the integration project.
  */
 
 const CASES = Number(process.env.ALEMBIC_PILOT_FUZZ_CASES ?? '2000');

@@ -7,7 +7,7 @@ import type { Finding } from '../../../server/src/core/rules/types';
 import { runChecked } from '../../helpers/run';
 import { parseMarkers } from '../../helpers/ruleFixtures';
 import { bundledTemplatesDir } from '../template/alembicOracle';
-import { applyFix, key, lintFromDisk } from './fixHelpers';
+import { applyFix, key, lintFromDisk } from '../../unit/rules/fixHelpers';
 
 /**
  * The "Create merge revision" fix on the multiple-heads fixture: applied, it must leave one

@@ -1,0 +1,345 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AlembicEnvironment } from '../core/config';
+import type { RevisionHeader } from '../core/revisionHeader';
+import type { Finding, RuleId } from '../core/rules/types';
+import type { Problem } from '../core/types';
+import pkg from '../../../package.json';
+
+/**
+ * `--cache`: what `lint` and `graph` computed per revision file, kept between runs in one file
+ * (ESLint's `.eslintcache`, for Alembic). Every entry is keyed on what it was computed from:
+ *
+ * - the file's path and a SHA-256 of its bytes (never its modification time);
+ * - the tool, as its version plus a hash of the running bundles, so a rebuilt linter never
+ *   reads an older one's results (checked once per cache file: another tool starts afresh);
+ * - for lint results, a settings key: the rule settings, the targets (Alembic and PostgreSQL
+ *   versions), the environment's configuration (dialect included) and its env.py.
+ *
+ * Only file-local results are kept: the scanned header, the full parser's problems, and the
+ * findings of the rules that read nothing but the file and those keyed inputs (see
+ * core/rules/phases.ts). Findings that depend on the graph are computed on every run.
+ *
+ * `graph` and `heads` also keep what they printed, under a key of the tool, the environment and
+ * every file's path and content hash in load order, so an unchanged history is printed without
+ * building its graph again.
+ *
+ * A cache file that cannot be read, is truncated or was edited is ignored with a note, and
+ * rewritten at the end of the run. It is written to a temporary file and renamed, so two
+ * concurrent runs leave one of their caches, never a mix.
+ */
+
+/** The file name of the cache, in the working directory unless `--cache-location` says otherwise. */
+export const DEFAULT_CACHE_NAME = '.alembic-pilot-cache';
+
+const FORMAT = 'alembic-pilot-cache';
+const FORMAT_VERSION = 1;
+
+/** What the file-local rules found, under one settings key. */
+export interface CachedLint {
+  key: string;
+  /** The rules that were on and dependent: run again on every lint. Every other rule that was on is local. */
+  dependent: RuleId[];
+  /** The local rules' findings before suppressions, in the rule list's order. */
+  findings: Finding[];
+  /** The full parser's problems (syntax errors anywhere in the file). */
+  problems: Problem[];
+  /** The full parser's header, kept only when it differs from the scanner's beyond `problems`. */
+  parsedHeader?: RevisionHeader;
+  /** Whether the text has an `alembic-pilot` comment: without one, it is not needed again. */
+  hasDirectives: boolean;
+}
+
+export interface CachedFile {
+  /** SHA-256 of the file's bytes, base64 (core/project/source.ts). */
+  hash: string;
+  /** The header scanner's header, from which the graph is built. */
+  header: RevisionHeader;
+  /** Why Python could not decode the bytes, when it could not. */
+  decodeError?: string;
+  lint?: CachedLint;
+}
+
+/** What `graph` or `heads` printed for a history, kept under a key of everything it was made from. */
+export interface CachedOutput {
+  stdout: string;
+  stderr: string[];
+  code: number;
+}
+
+/** The sections of the cache file, in the order they are written. */
+const SECTIONS = ['outputs', 'files'] as const;
+type SectionName = (typeof SECTIONS)[number];
+
+interface Preamble {
+  format: typeof FORMAT;
+  version: number;
+  tool: string;
+  /** Byte length and SHA-256 of each section; sections follow the preamble's line in order. */
+  sections: { name: SectionName; length: number; checksum: string }[];
+}
+
+/** How many `graph`/`heads` outputs are kept: one per command, format and history state. */
+const MAX_OUTPUTS = 16;
+
+/**
+ * The tool's identity: the package version and a hash of the bundles doing the work (the
+ * running script and the lint worker beside it), so that a rebuilt linter with the same
+ * version number still starts with an empty cache.
+ */
+export function toolFingerprint(): string {
+  const hash = createHash('sha256');
+  for (const file of [__filename, path.join(path.dirname(__filename), 'lintWorker.js')]) {
+    try {
+      hash.update(readFileSync(file));
+    } catch {
+      // Running from the sources (tests) there is no bundle beside this module.
+    }
+  }
+  return `${pkg.version}+${hash.digest('base64').slice(0, 16)}`;
+}
+
+/** Where `--cache` keeps its file: `location` as a file, or a folder to hold the default name. */
+export function cacheFilePath(cwd: string, location: string | undefined): string {
+  if (location === undefined) return path.join(cwd, DEFAULT_CACHE_NAME);
+  const resolved = path.resolve(cwd, location);
+  const isFolder = /[\\/]$/.test(location) || (existsSync(resolved) && statSync(resolved).isDirectory());
+  return isFolder ? path.join(resolved, DEFAULT_CACHE_NAME) : resolved;
+}
+
+/**
+ * JSON with object keys sorted, so that equal settings give equal keys whatever order they
+ * were written in.
+ */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/**
+ * The settings key of an environment's lint: everything besides the file that the local rules
+ * may read. The database URL is reduced to its scheme (the dialect): it may hold a password,
+ * which must not end up in a file, even hashed.
+ */
+export function lintSettingsKey(env: AlembicEnvironment, rest: Record<string, unknown>): string {
+  const { sqlalchemyUrl, ...config } = env;
+  const scheme = sqlalchemyUrl === undefined ? null : (/^([^:]*):/.exec(sqlalchemyUrl)?.[1] ?? '');
+  const envPy = env.scriptLocation === undefined ? null : fileHash(path.join(env.scriptLocation, 'env.py'));
+  return createHash('sha256').update(stableJson({ config, scheme, envPy, ...rest })).digest('base64');
+}
+
+function fileHash(file: string): string | null {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('base64');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The cache of one run: updated in memory, written once at the end. The file is read in
+ * sections, each when first needed: `graph --cache` on an unchanged history reads only the
+ * small section of outputs, never the per-file entries.
+ */
+export class ResultCache {
+  private files: Map<string, CachedFile> | undefined;
+  private outputs: Map<string, CachedOutput> | undefined;
+  private dirty = false;
+  private reader: SectionReader | undefined;
+
+  private constructor(
+    readonly file: string,
+    private readonly tool: string,
+    private readonly note: (message: string) => void,
+  ) {}
+
+  /**
+   * Opens the cache file. A missing file, or one another tool build wrote, starts an empty
+   * cache silently; one that cannot be read, or whose sections fail their checksums, starts an
+   * empty cache with a note (given to `note`, at once or when the section is first read).
+   */
+  static open(file: string, tool: string, note: (message: string) => void): ResultCache {
+    const cache = new ResultCache(file, tool, note);
+    const opened = SectionReader.open(file, tool);
+    if ('problem' in opened) {
+      if (opened.problem !== undefined) note(ignoring(file, opened.problem));
+      cache.files = new Map();
+      cache.outputs = new Map();
+    } else cache.reader = opened;
+    return cache;
+  }
+
+  private section<T>(name: SectionName, empty: () => T, from: (data: unknown) => T | undefined): T {
+    if (!this.reader) return empty();
+    const data = this.reader.read(name);
+    const value = 'problem' in data ? undefined : from(data.value);
+    if (value !== undefined) return value;
+    // A damaged section makes the whole file suspect: both sections start empty.
+    this.note(ignoring(this.file, 'problem' in data ? data.problem : 'it is corrupted: a section has the wrong shape'));
+    this.reader.close();
+    this.reader = undefined;
+    this.files = new Map();
+    this.outputs = new Map();
+    this.dirty = true;
+    return empty();
+  }
+
+  private fileEntries(): Map<string, CachedFile> {
+    this.files ??= this.section('files', () => new Map(), (v) => (isObject(v) ? new Map(Object.entries(v) as [string, CachedFile][]) : undefined));
+    return this.files ?? new Map();
+  }
+
+  private outputEntries(): Map<string, CachedOutput> {
+    this.outputs ??= this.section('outputs', () => new Map(), (v) => (isObject(v) ? new Map(Object.entries(v) as [string, CachedOutput][]) : undefined));
+    return this.outputs ?? new Map();
+  }
+
+  get(file: string): CachedFile | undefined {
+    return this.fileEntries().get(file);
+  }
+
+  set(file: string, entry: CachedFile): void {
+    this.fileEntries().set(file, entry);
+    this.dirty = true;
+  }
+
+  getOutput(key: string): CachedOutput | undefined {
+    return this.outputEntries().get(key);
+  }
+
+  setOutput(key: string, output: CachedOutput): void {
+    const outputs = this.outputEntries();
+    outputs.delete(key);
+    outputs.set(key, output);
+    for (const old of outputs.keys()) {
+      if (outputs.size <= MAX_OUTPUTS) break;
+      outputs.delete(old);
+    }
+    this.dirty = true;
+  }
+
+  /**
+   * Drops the entries of files that are gone. Entries of files this run did not read (another
+   * environment's) are kept; a stale one is harmless, as its hash no longer matches anything.
+   */
+  private prune(files: Map<string, CachedFile>): void {
+    for (const file of files.keys()) if (!existsSync(file)) files.delete(file);
+  }
+
+  /** Writes the cache when this run changed it; returns a note when it could not. */
+  save(): string | undefined {
+    if (!this.dirty) return undefined;
+    const files = this.fileEntries();
+    const outputs = this.outputEntries();
+    this.reader?.close();
+    this.reader = undefined;
+    this.prune(files);
+    const bodies: Record<SectionName, Buffer> = {
+      outputs: Buffer.from(JSON.stringify(Object.fromEntries(outputs))),
+      files: Buffer.from(JSON.stringify(Object.fromEntries(files))),
+    };
+    const preamble: Preamble = { format: FORMAT, version: FORMAT_VERSION, tool: this.tool, sections: SECTIONS.map((name) => ({ name, length: bodies[name].length, checksum: checksum(bodies[name]) })) };
+    const temp = `${this.file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      writeFileSync(temp, Buffer.concat([Buffer.from(`${JSON.stringify(preamble)}\n`), ...SECTIONS.map((name) => bodies[name])]));
+      renameSync(temp, this.file);
+      this.dirty = false;
+      return undefined;
+    } catch (e) {
+      try {
+        rmSync(temp, { force: true });
+      } catch {
+        // Nothing was written where nothing can be.
+      }
+      return `note: could not write the cache file ${this.file}: ${(e as Error).message}`;
+    }
+  }
+}
+
+/**
+ * Reads a cache file's sections from one open descriptor, so that a file another run renames
+ * into place meanwhile cannot mix with this one.
+ */
+class SectionReader {
+  private constructor(
+    private fd: number | undefined,
+    private readonly offsets: Map<SectionName, { start: number; length: number; checksum: string }>,
+  ) {}
+
+  /** The reader, or why there is none: `problem` undefined means a missing or foreign file. */
+  static open(file: string, tool: string): SectionReader | { problem: string | undefined } {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (e) {
+      return { problem: (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : (e as Error).message };
+    }
+    const fail = (problem: string | undefined): { problem: string | undefined } => {
+      closeSync(fd);
+      return { problem };
+    };
+    try {
+      const head = Buffer.alloc(64 * 1024);
+      const n = readSync(fd, head, 0, head.length, 0);
+      const newline = head.subarray(0, n).indexOf(0x0a);
+      if (newline < 0) return fail(n === 0 ? 'it is empty' : 'it is not an Alembic Pilot cache');
+      let preamble: unknown;
+      try {
+        preamble = JSON.parse(head.toString('utf8', 0, newline));
+      } catch {
+        return fail('it is not an Alembic Pilot cache');
+      }
+      if (!isObject(preamble) || preamble['format'] !== FORMAT) return fail('it is not an Alembic Pilot cache');
+      // Another version wrote it: nothing in it can be used, which is not worth a note.
+      if (preamble['version'] !== FORMAT_VERSION || preamble['tool'] !== tool) return fail(undefined);
+      const sections = preamble['sections'];
+      if (!Array.isArray(sections)) return fail('it is corrupted: it has no sections');
+      const offsets = new Map<SectionName, { start: number; length: number; checksum: string }>();
+      let start = newline + 1;
+      for (const section of sections as unknown[]) {
+        if (!isObject(section) || typeof section['length'] !== 'number' || typeof section['checksum'] !== 'string' || !SECTIONS.includes(section['name'] as SectionName)) {
+          return fail('it is corrupted: a section is described wrongly');
+        }
+        offsets.set(section['name'] as SectionName, { start, length: section['length'], checksum: section['checksum'] });
+        start += section['length'];
+      }
+      return new SectionReader(fd, offsets);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+  }
+
+  read(name: SectionName): { value: unknown } | { problem: string } {
+    const at = this.offsets.get(name);
+    if (this.fd === undefined || !at) return { problem: 'it is corrupted: a section is missing' };
+    try {
+      const bytes = Buffer.alloc(at.length);
+      const n = readSync(this.fd, bytes, 0, at.length, at.start);
+      if (n !== at.length) return { problem: 'it is truncated' };
+      if (checksum(bytes) !== at.checksum) return { problem: 'it is corrupted: its checksum does not match' };
+      return { value: JSON.parse(bytes.toString('utf8')) as unknown };
+    } catch (e) {
+      return { problem: e instanceof SyntaxError ? 'it is corrupted: a section is not JSON' : (e as Error).message };
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+function ignoring(file: string, why: string): string {
+  return `note: ignoring the cache file ${file} (${why}); it is rebuilt by this run.`;
+}
+
+function checksum(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
