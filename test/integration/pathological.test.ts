@@ -102,11 +102,12 @@ describe('pathological inputs through the CLI', () => {
 
   it('a version location that does not exist', async () => {
     const graph = await cli(missing, 'graph');
-    expect(graph.code).toBe(0);
+    // Alembic skips it silently; a CI gate should not, so graph and lint exit 1 with the warning.
+    expect(graph.code).toBe(1);
     expect(graph.stderr).toMatch(/warning: .*alembic\.ini:4: The version location .*nowhere does not exist; Alembic skips it without a warning/);
     expect(graph.stdout.trim()).toBe('<base> -> a1 (head), a1');
     const lint = await cli(missing, 'lint');
-    expect(lint.code).toBe(0);
+    expect(lint.code).toBe(1);
     expect(lint.stderr).toMatch(/The version location .*nowhere does not exist/);
     expect(Math.max(graph.ms, lint.ms)).toBeLessThan(LIMIT_MS);
   });
