@@ -55,6 +55,11 @@ export interface RunOptions {
   /** A folder to save each distinct failing case in, for `npm run fuzz -- --replay`. */
   saveTo?: string;
   onProgress?: (done: number) => void;
+  /**
+   * Called when a failure of a new kind is found, after it was saved: a long run reports it at
+   * once, so that it can be looked into while the run goes on.
+   */
+  onFailure?: (failure: Failure) => void;
 }
 
 function signatureOf(error: unknown): { signature: string; message: string; stack: string } {
@@ -92,7 +97,22 @@ export async function fuzzTarget(target: FuzzTarget, seeds: Seeds, options: RunO
       if (bytes.length < known.bytes.length) Object.assign(known, { bytes, data: c, case: describeCase(c) });
       return;
     }
-    bySignature.set(signature, { signature, message, stack, case: describeCase(c), data: c, bytes, count: 1 });
+    const failure: Failure = { signature, message, stack, case: describeCase(c), data: c, bytes, count: 1 };
+    bySignature.set(signature, failure);
+    save(failure, bySignature.size);
+    options.onFailure?.(failure);
+  };
+  // Each kind of failure is saved when first found, under the order it was found in, and saved
+  // again at the end with the smallest input of its kind.
+  const order = new Map<Failure, number>();
+  const save = (f: Failure, n: number): void => {
+    order.set(f, n);
+    if (!options.saveTo) return;
+    mkdirSync(options.saveTo, { recursive: true });
+    const base = path.join(options.saveTo, `${target.name}-${n}`);
+    writeFileSync(`${base}.bin`, f.bytes);
+    writeFileSync(`${base}.case.json`, savedCase(f.data, seeds.options));
+    f.saved = `${base}.case.json`;
   };
   const started = performance.now();
   const progressEvery = Math.max(1, Math.floor(options.cases / 20));
@@ -127,15 +147,7 @@ export async function fuzzTarget(target: FuzzTarget, seeds: Seeds, options: RunO
   }
   report.totalMs = performance.now() - started;
   report.distinct = [...bySignature.values()].sort((a, b) => b.count - a.count);
-  if (options.saveTo) {
-    mkdirSync(options.saveTo, { recursive: true });
-    report.distinct.forEach((f, i) => {
-      const base = path.join(options.saveTo!, `${target.name}-${i + 1}`);
-      writeFileSync(`${base}.bin`, f.bytes);
-      writeFileSync(`${base}.case.json`, savedCase(f.data, seeds.options));
-      f.saved = `${base}.case.json`;
-    });
-  }
+  for (const f of report.distinct) save(f, order.get(f)!);
   return report;
 }
 

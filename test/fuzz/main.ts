@@ -87,7 +87,13 @@ async function main(): Promise<number> {
   const reports: TargetReport[] = [];
   for (const target of TARGETS.filter((t) => names.includes(t.name))) {
     process.stdout.write(`${target.name}: `);
-    const report = await fuzzTarget(target, seeds, { cases, seed, saveTo: out, onProgress: () => process.stdout.write('.') });
+    const report = await fuzzTarget(target, seeds, {
+      cases,
+      seed,
+      saveTo: out,
+      onProgress: () => process.stdout.write('.'),
+      onFailure: (f) => process.stdout.write(`\n  found: ${f.message.split('\n')[0]}\n    saved: ${f.saved ? path.relative(process.cwd(), f.saved) : '-'}\n  `),
+    });
     reports.push(report);
     const expected = Object.entries(report.expected).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
     console.log(
