@@ -16,7 +16,7 @@ Usage:
                       <alembic.ini | pyproject.toml | folder>
   alembic-pilot heads [--json] [--name SECTION] [--cache [--cache-location PATH]]
                       <alembic.ini | pyproject.toml | folder>
-  alembic-pilot status [--json] [--url URL] [--name SECTION] <alembic.ini | pyproject.toml | folder>
+  alembic-pilot status [--json] [--url URL] [--name SECTION] [--cwd DIR] <alembic.ini | pyproject.toml | folder>
 
 Commands:
   lint     Check revision files with the language server's rules. A folder means every
@@ -57,6 +57,8 @@ Commands:
            --json          {"current": [...], "heads": [...], "pending": [...], "upToDate": bool}
            --url URL       a SQLAlchemy URL to read instead
            -n, --name      the ini section to read, as \`alembic -n\` (default: alembic)
+           --cwd DIR       where \`alembic current\` runs, for relative paths in the config and
+                           in sqlite:/// URLs (default: the config file's folder)
            Exit codes: 0 at head; 1 revisions pending or an unknown revision in the database;
            2 bad usage, an unreadable config, or a database that cannot be read.
 
@@ -138,6 +140,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         json: { type: 'boolean', default: false },
         url: { type: 'string' },
         name: { type: 'string', short: 'n' },
+        cwd: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       });
       if (values.help) {
@@ -154,6 +157,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           target: positionals[0]!,
           ...(typeof values.url === 'string' ? { url: values.url } : {}),
           ...(typeof values.name === 'string' ? { name: values.name } : {}),
+          ...(typeof values.cwd === 'string' ? { cwd: values.cwd } : {}),
         },
         io,
       );

@@ -202,12 +202,19 @@ export class Driver {
     await this.page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 10_000 });
   }
 
-  /** The rows of the Problems panel, as text. */
-  async problems(): Promise<string[]> {
-    const rows = this.page.locator('.markers-panel .monaco-list-row');
-    const out: string[] = [];
-    for (let i = 0; i < (await rows.count()); i++) out.push((await rows.nth(i).innerText()).replace(/\s+/g, ' ').trim());
-    return out;
+  /**
+   * The rows of the Problems panel, as text. The panel lists only the rows that fit on screen,
+   * so with `filter` the panel's own filter box narrows it first (a rule id, a file name).
+   */
+  async problems(filter?: string): Promise<string[]> {
+    if (filter !== undefined) {
+      const box = this.page.locator('.part.panel .viewpane-filter input, .part.panel .viewpane-filter textarea').first();
+      if ((await box.inputValue()) !== filter) await box.fill(filter);
+    }
+    // One snapshot of the rows: the list redraws while the server publishes, so reading row by
+    // row could wait on a row that is gone.
+    const texts = await this.page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+    return texts.map((t) => t.replace(/\s+/g, ' ').trim());
   }
 
   /** The active editor's file name, from the window title ("<file> - <folder> - code-server"). */

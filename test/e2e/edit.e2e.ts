@@ -85,7 +85,7 @@ flow(
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     await page.keyboard.type('op.execute("CREATE TABLE t (id int)")', { delay: 15 });
-    const finding = await until('the finding in Problems', async () => (await driver.problems()).find((p) => p.includes('CREATE TABLE t') && p.includes('non-idempotent-ddl')));
+    const finding = await until('the finding in Problems', async () => (await driver.problems('CREATE TABLE t')).find((p) => p.includes('CREATE TABLE t') && p.includes('non-idempotent-ddl')));
     expect(finding).toMatch(/fails when it already exists/);
     await step('finding');
     // Ask for the quick fix with the cursor inside the SQL string.
@@ -95,7 +95,7 @@ flow(
     await fix.waitFor({ state: 'visible', timeout: 20_000 });
     await step('quick-fix');
     await fix.click();
-    await until('the finding to go', async () => ((await driver.problems()).some((p) => p.includes('CREATE TABLE t')) ? undefined : true));
+    await until('the finding to go', async () => ((await driver.problems('CREATE TABLE t')).some((p) => p.includes('CREATE TABLE t')) ? undefined : true));
     await page.keyboard.press('Control+S');
     const saved = await until('the file on disk', () => {
       const text = readFileSync(path.join(ws.versions, file), 'utf8');
@@ -137,7 +137,7 @@ flow('merge-heads', 'a second head shows multiple-heads; Merge Heads merges it a
   await driver.widenSidebar();
   await driver.openProblems();
   writeFileSync(path.join(ws.versions, '2025_05_01_1200-f00dfeed0001_second_head_made_by_hand.py'), SECOND_HEAD);
-  await until('multiple-heads in Problems', async () => ((await driver.problems()).some((p) => p.includes('multiple-heads')) ? true : undefined));
+  await until('multiple-heads in Problems', async () => ((await driver.problems('multiple-heads')).some((p) => p.includes('multiple-heads')) ? true : undefined));
   await until('the second head in the view', async () => ((await driver.revisionDescription('f00dfeed0001')).includes('head') ? true : undefined));
   await step('two-heads');
   const before = readdirSync(ws.versions);
@@ -150,7 +150,7 @@ flow('merge-heads', 'a second head shows multiple-heads; Merge Heads merges it a
   expect(created).toMatch(/^\d{4}_\d{2}_\d{2}_\d{4}-[0-9a-f]{12}_merge_heads\.py$/);
   const text = readFileSync(path.join(ws.versions, created!), 'utf8');
   expect(text).toMatch(/down_revision: Union\[str, Sequence\[str\], None\] = \('(ab93e5d7c162|f00dfeed0001)', '(ab93e5d7c162|f00dfeed0001)'\)/);
-  await until('multiple-heads to go', async () => ((await driver.problems()).some((p) => p.includes('multiple-heads')) ? undefined : true));
+  await until('multiple-heads to go', async () => ((await driver.problems('multiple-heads')).some((p) => p.includes('multiple-heads')) ? undefined : true));
   await step('merged');
   // Real Alembic agrees: one head on the main line, and the independent analytics branch untouched.
   const heads = (await alembic(ws.folder, ws.databaseUrl, 'heads')).split('\n').filter((l) => /\(.*head\)/.test(l));

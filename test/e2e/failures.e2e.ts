@@ -4,6 +4,8 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { startPostgres, withClient, type PostgresHandle } from '../helpers/postgres';
 import { until } from './driver';
 import { flow } from './harness';
+import { watchExtensionProcesses } from './host/extensionProcesses';
+import { recordMetric } from './results';
 import { FILES } from './sample';
 
 /**
@@ -73,6 +75,38 @@ async function sessionsOf(databaseUrl: string): Promise<{ sessions: number; live
   });
 }
 
+/**
+ * Sessions on the flow's database while the flow runs: pg_stat_database's count of sessions
+ * (which our own reads below do not touch, as they connect to another database) and every
+ * application name pg_stat_activity shows for it, sampled.
+ */
+function watchSessions(databaseUrl: string): { stop(): Promise<{ sessions: number; applicationNames: string[]; samples: number }> } {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const names = new Set<string>();
+  let samples = 0;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void withClient(inject('databaseUrl'), async (c) => {
+      const rows = (await c.query<{ application_name: string }>('SELECT application_name FROM pg_stat_activity WHERE datname = $1', [name])).rows;
+      for (const r of rows) names.add(r.application_name);
+      samples++;
+    })
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
+  }, 200);
+  return {
+    async stop() {
+      clearInterval(timer);
+      const { sessions } = await sessionsOf(databaseUrl);
+      return { sessions, applicationNames: [...names], samples };
+    },
+  };
+}
+
 /** Processes running Alembic on this folder (through any wrapper), from /proc. */
 function alembicProcesses(folder: string): string[] {
   const found: string[] = [];
@@ -92,6 +126,9 @@ flow(
   'untrusted',
   'in Restricted Mode lint works, nothing runs Alembic or connects, and trusting brings both back',
   async ({ driver, page, ws, step, extensionLog }) => {
+    // Every process of ours and every session on the flow's database, from the first moment.
+    const processes = watchExtensionProcesses(path.join(inject('e2eHost').extensionsDir, 'alembic-pilot.alembic-pilot-'), ws.folder);
+    const sessions = watchSessions(ws.databaseUrl);
     // Workspace trust is enforced for this workbench, so VS Code asks first.
     const trust = driver.dialog();
     await trust.waitFor({ state: 'visible', timeout: 90_000 });
@@ -101,7 +138,7 @@ flow(
 
     await driver.quickOpen(FILES['41f7c2d9e8b3']!);
     await driver.openProblems();
-    await until('the lint finding', async () => ((await driver.problems()).some((p) => p.includes('non-idempotent-ddl')) ? true : undefined), 60_000);
+    await until('the lint finding', async () => ((await driver.problems('non-idempotent-ddl')).some((p) => p.includes('non-idempotent-ddl')) ? true : undefined), 60_000);
     await driver.openRevisionsView();
     await driver.widenSidebar();
     await until('Restricted Mode in the view', async () => ((await driver.rowDescription('alembic.ini')) === 'Restricted Mode' ? true : undefined));
@@ -111,9 +148,19 @@ flow(
     expect(actions).not.toContain('Upgrade to Head(s)');
     expect(await page.locator('.codelens-decoration a', { hasText: 'Upgrade database to' }).count()).toBe(0);
     await step('restricted');
+    // A moment for anything the view or a refresh might start, then the counts.
+    await driver.rowAction('alembic.ini', 'Refresh');
+    await new Promise((r) => setTimeout(r, 3_000));
+    const seen = processes.stop();
+    const contacted = await sessions.stop();
+    expect(seen.languageServers).toHaveLength(1);
+    expect(seen.others).toEqual([]);
+    expect({ sessions: contacted.sessions, applicationNames: contacted.applicationNames }).toEqual({ sessions: 0, applicationNames: [] });
+    expect(contacted.samples).toBeGreaterThan(5);
     expect(await sessionsOf(ws.databaseUrl)).toEqual({ sessions: 0, live: 0 });
     expect(alembicProcesses(ws.folder)).toEqual([]);
     expect(extensionLog()).not.toMatch(/Alembic for |Running (upgrade|downgrade|current)/);
+    recordMetric('untrusted', JSON.stringify({ processSamples: seen.samples, languageServers: seen.languageServers.length, otherProcesses: seen.others.length, databaseSessions: contacted.sessions, activitySamples: contacted.samples }));
 
     // Trusting the folder restarts the client with the CodeLens commands, and the state is read.
     await driver.runCommand('Workspaces: Manage Workspace Trust');
@@ -125,6 +172,20 @@ flow(
     await until('the database state', async () => ((await driver.rowDescription('alembic.ini')).includes('9 pending') ? true : undefined), 60_000);
     expect((await sessionsOf(ws.databaseUrl)).live).toBeGreaterThan(0);
     await step('trusted');
+    // The counting's positive control: trusted, an upgrade's Alembic process is seen by the same watcher.
+    const trustedProcesses = watchExtensionProcesses(path.join(inject('e2eHost').extensionsDir, 'alembic-pilot.alembic-pilot-'), ws.folder);
+    // The trust editor may stay open as a modal over the view; it closes on Escape.
+    const modal = page.locator('.monaco-modal-editor-block');
+    await until('the trust editor to close', async () => {
+      if (!(await modal.isVisible())) return true;
+      await page.keyboard.press('Escape');
+      return undefined;
+    });
+    await driver.rowAction('alembic.ini', 'Upgrade to Head(s)');
+    await driver.dialogText();
+    await driver.dialogButton('Upgrade');
+    await driver.notification(/^Upgraded dev to /, 120_000);
+    expect(trustedProcesses.stop().others.some((c) => /-m alembic .*upgrade/.test(c))).toBe(true);
   },
   // VS Code asks once per folder by default; a fresh user-data-dir would ask, but make it explicit.
   { trusted: false, userSettings: { 'security.workspace.trust.startupPrompt': 'always' } },

@@ -38,6 +38,10 @@ export interface FlowOptions {
   timeoutMs?: number;
   /** Runs after the workspace exists and before the workbench opens (e.g. to migrate it with Alembic). */
   prepare?: (ws: SampleWorkspace) => Promise<void>;
+  /** Makes the workspace instead of a copy of migrations-sample (the seed projects); gets the flow's settings. */
+  workspace?: (settings: Record<string, unknown>) => Promise<SampleWorkspace>;
+  /** Extra environment for the editor (a PATH goes in front of its PATH). */
+  env?: () => NodeJS.ProcessEnv;
 }
 
 /** Workspace settings every flow uses: typing in flow 5 must not be rewritten by auto-closing. */
@@ -67,12 +71,15 @@ export function flow(id: string, title: string, body: (f: FlowContext) => Promis
     const host = createHost(inject('e2eHost'));
     const started = Date.now();
     const screenshots: string[] = [];
-    const ws = await sampleWorkspace({
-      adminUrl: options.adminUrl?.() ?? inject('databaseUrl'),
-      python: inject('alembicPython'),
-      ...(options.database === undefined ? {} : { database: options.database }),
-      settings: { ...FLOW_SETTINGS, ...options.settings },
-    } satisfies SampleOptions);
+    const settings = { ...FLOW_SETTINGS, ...options.settings };
+    const ws = options.workspace
+      ? await options.workspace(settings)
+      : await sampleWorkspace({
+          adminUrl: options.adminUrl?.() ?? inject('databaseUrl'),
+          python: inject('alembicPython'),
+          ...(options.database === undefined ? {} : { database: options.database }),
+          settings,
+        } satisfies SampleOptions);
     let wb: Workbench | undefined;
     let page: Page | undefined;
     const shoot = async (name: string): Promise<void> => {
@@ -87,7 +94,12 @@ export function flow(id: string, title: string, body: (f: FlowContext) => Promis
     };
     try {
       await options.prepare?.(ws);
-      wb = await host.open({ folder: ws.folder, trusted: options.trusted !== false, ...(options.userSettings ? { userSettings: options.userSettings } : {}) });
+      wb = await host.open({
+        folder: ws.folder,
+        trusted: options.trusted !== false,
+        ...(options.userSettings ? { userSettings: options.userSettings } : {}),
+        ...(options.env ? { env: options.env() } : {}),
+      });
       page = wb.page;
       const driver = new Driver(page);
       await driver.workbenchReady();

@@ -15,7 +15,7 @@ flow('open', 'the view lists the environment and its revisions, every state pend
   // Time to first diagnostics: open a sample file right away; the Problems panel shows its finding.
   await driver.quickOpen(FILES['41f7c2d9e8b3']!);
   await driver.openProblems();
-  await until('the first diagnostic', async () => ((await driver.problems()).some((p) => p.includes('non-idempotent-ddl')) ? true : undefined), 60_000);
+  await until('the first diagnostic', async () => ((await driver.problems('non-idempotent-ddl')).some((p) => p.includes('non-idempotent-ddl')) ? true : undefined), 60_000);
   const diagnosticsAt = Date.now();
   await step('problems');
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ResolvedDatabase } from '../../../server/src/db';
 import type { EnvironmentInfo } from '../../../server/src/protocol';
 import type { Ctx } from '../ctx';
-import { confirmText, needsConfirmation, stampText, type ConfirmText } from '../run/confirmText';
+import { confirmText, nameToType, needsConfirmation, needsTypedName, stampText, type ConfirmText } from '../run/confirmText';
 import { shortId } from '../tree/model';
 import { environmentArg, revisionArg } from './args';
 
@@ -38,14 +38,14 @@ async function ready(ctx: Ctx, env: EnvironmentInfo): Promise<Ready | undefined>
   return { db: state.db, current: [...view.current] };
 }
 
-/** A modal; production databases then ask for their name to be typed. */
-async function confirm(text: ConfirmText, db: ResolvedDatabase): Promise<boolean> {
+/** A modal; production databases, and a downgrade that reverts everything, then ask for the name to be typed. */
+async function confirm(text: ConfirmText, db: ResolvedDatabase, typeName = db.production): Promise<boolean> {
   const choice = await vscode.window.showWarningMessage(text.title, { modal: true, detail: text.detail }, text.button);
   if (choice !== text.button) return false;
-  if (!db.production) return true;
-  const name = db.name ?? db.display;
+  if (!typeName) return true;
+  const name = nameToType(db);
   const typed = await vscode.window.showInputBox({
-    title: `${name} is a production database`,
+    title: db.production ? `${name} is a production database` : `This reverts every revision of ${name}`,
     prompt: `Type ${name} to ${text.button.toLowerCase()} it`,
     ignoreFocusOut: true,
     validateInput: (v) => (v === name ? undefined : `Type ${name} exactly.`),
@@ -68,8 +68,17 @@ async function migrate(ctx: Ctx, env: EnvironmentInfo, direction: 'upgrade' | 'd
     void vscode.window.showInformationMessage(`Nothing to ${direction}: ${database} is already at ${shown}.`);
     return;
   }
-  const input = { direction, database, destination: shown, steps: plan.steps, crossesMergePoint: plan.crossesMergePoint, crossesBranchPoint: plan.crossesBranchPoint, production: r.db.production };
-  if (needsConfirmation(input) && !(await confirm(confirmText(input), r.db))) return;
+  const input = {
+    direction,
+    database,
+    destination: shown,
+    steps: plan.steps,
+    crossesMergePoint: plan.crossesMergePoint,
+    crossesBranchPoint: plan.crossesBranchPoint,
+    production: r.db.production,
+    revertsEverything: direction === 'downgrade' && plan.expectedCurrent.length === 0,
+  };
+  if (needsConfirmation(input) && !(await confirm(confirmText(input), r.db, needsTypedName(input)))) return;
   const verb = direction === 'upgrade' ? 'Upgrading' : 'Downgrading';
   await ctx.operations.run({
     env,

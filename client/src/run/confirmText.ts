@@ -1,3 +1,5 @@
+import { parseSqlalchemyUrl } from '../../../server/src/core/config/sqlalchemyUrl';
+
 /**
  * The words of the confirmations before a run, without `vscode`, so they are unit-tested: the
  * plan in the order Alembic runs it, and what a downgrade may cost.
@@ -19,6 +21,8 @@ export interface ConfirmInput {
   crossesMergePoint: boolean;
   crossesBranchPoint: boolean;
   production: boolean;
+  /** A downgrade that leaves no revision applied (a "reset" to base): it drops everything the migrations made. */
+  revertsEverything?: boolean;
 }
 
 export interface ConfirmText {
@@ -30,6 +34,28 @@ export interface ConfirmText {
 /** Asked before every downgrade, before an upgrade that crosses a merge or branch point, and before any run on production. */
 export function needsConfirmation(input: ConfirmInput): boolean {
   return input.direction === 'downgrade' || input.crossesMergePoint || input.crossesBranchPoint || input.production;
+}
+
+/**
+ * The user types the database's name before any run on production, and before a downgrade that
+ * reverts every revision: that one drops every table the migrations made, data included, on any
+ * database, and a modal's default button is too easy to press.
+ */
+export function needsTypedName(input: Pick<ConfirmInput, 'direction' | 'production' | 'revertsEverything'>): boolean {
+  return input.production || (input.direction === 'downgrade' && input.revertsEverything === true);
+}
+
+/**
+ * What the user types to confirm: the database's name in the settings, else the database part of
+ * its URL (`ragchat` of `postgresql://.../ragchat`), which people know, rather than the whole URL.
+ */
+export function nameToType(db: { name?: string; url: string; display: string }): string {
+  if (db.name !== undefined) return db.name;
+  try {
+    return parseSqlalchemyUrl(db.url).database ?? db.display;
+  } catch {
+    return db.display;
+  }
 }
 
 export function confirmText(input: ConfirmInput): ConfirmText {
@@ -47,6 +73,7 @@ export function confirmText(input: ConfirmInput): ConfirmText {
         ...lines,
         '',
         "downgrade() may drop columns, tables and the data in them; what it removes cannot be restored by upgrading again.",
+        ...(input.revertsEverything ? ['', `Every revision is reverted: ${input.database} is left with no applied revision.`] : []),
         ...(input.production ? ['', `${input.database} is marked as production.`] : []),
       ].join('\n'),
       button: 'Downgrade',

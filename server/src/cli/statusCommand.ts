@@ -23,6 +23,8 @@ export interface StatusOptions {
   json: boolean;
   url?: string;
   name?: string;
+  /** Where `alembic current` runs (relative to the process's cwd); the config file's folder when absent. */
+  cwd?: string;
   target: string;
 }
 
@@ -39,7 +41,10 @@ export async function runStatus(opts: StatusOptions, io: CliIO, processEnv: Node
   project.loadFromDisk(listRevisionFiles(env));
   const script = project.script;
 
-  const database = await resolveDatabase(env, { processEnv, cwd: io.cwd, ...(opts.url !== undefined ? { commandLineUrl: opts.url } : {}) });
+  // Alembic runs where the extension runs it: relative script_location, prepend_sys_path and
+  // sqlite:/// paths then mean what the graph above read (the config's folder), unless --cwd says.
+  const runCwd = opts.cwd !== undefined ? path.resolve(io.cwd, opts.cwd) : env.here;
+  const database = await resolveDatabase(env, { processEnv, cwd: runCwd, ...(opts.url !== undefined ? { commandLineUrl: opts.url } : {}) });
   if (!database) {
     io.stderr(`alembic-pilot: no database is configured for ${env.configFile}: pass --url, set DATABASE_URL (in the environment or a .env beside the config), or set sqlalchemy.url.`);
     return 2;
@@ -47,7 +52,7 @@ export async function runStatus(opts: StatusOptions, io: CliIO, processEnv: Node
 
   let current: string[];
   try {
-    current = database.dialect === 'postgresql' ? await readWithPg(database.url, env, processEnv) : await readWithAlembic(env, await envPyOf(env), database, io, processEnv);
+    current = database.dialect === 'postgresql' ? await readWithPg(database.url, env, processEnv) : await readWithAlembic(env, await envPyOf(env), database, runCwd, io, processEnv);
   } catch (e) {
     if (e instanceof DatabaseError || e instanceof StatusError) {
       io.stderr(`alembic-pilot: ${e.message}`);
@@ -130,6 +135,7 @@ async function readWithAlembic(
   env: AlembicEnvironment,
   envPy: EnvPyFacts,
   database: NonNullable<Awaited<ReturnType<typeof resolveDatabase>>>,
+  cwd: string,
   io: CliIO,
   processEnv: NodeJS.ProcessEnv,
 ): Promise<string[]> {
@@ -137,13 +143,13 @@ async function readWithAlembic(
   const { findAlembicCommand, AlembicRunner, AlembicCommandError } = await import('../runner/index.js');
   let command;
   try {
-    command = await findAlembicCommand({ configDir: env.here, cwd: io.cwd, env: processEnv });
+    command = await findAlembicCommand({ configDir: env.here, cwd, env: processEnv });
   } catch (e) {
     throw e instanceof AlembicCommandError ? new StatusError(e.message) : e;
   }
   io.stderr(`alembic-pilot: ${database.display} is not PostgreSQL; reading its state with \`alembic current\` through ${command.description}.`);
   const runner = new AlembicRunner({ processEnv });
-  const result = await runner.run({ env: { ...env, envPy }, operation: { kind: 'current' }, command, database, cwd: io.cwd });
+  const result = await runner.run({ env: { ...env, envPy }, operation: { kind: 'current' }, command, database, cwd });
   if (!result.ok) throw new StatusError(result.errorKind === 'alembic' ? `alembic current failed: ${result.alembicError ?? result.message}` : result.message);
   return result.current ?? [];
 }

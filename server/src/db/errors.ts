@@ -68,10 +68,26 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   let out = text;
   for (const secret of secrets) {
     if (secret === undefined || secret.length < 2) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join('***');
+    // Longest first: the password as it is may be a part of an encoded form (`a%` of `a%25`).
+    for (const form of [...quotedForms(secret)].sort((a, b) => b.length - a.length)) out = out.split(form).join('***');
   }
   // Any URL with credentials that slipped through (a URL we were not told about) loses its password too.
   return out.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/gi, '$1:***@');
+}
+
+/**
+ * The ways a password appears in text: as it is; percent-encoded as JavaScript and Python's
+ * `urllib.parse.quote(safe="")` do; and as SQLAlchemy writes it into a URL it renders, which
+ * escapes only `:`, `@` and `/`.
+ */
+function quotedForms(secret: string): Set<string> {
+  const uri = encodeURIComponent(secret);
+  return new Set([
+    secret,
+    uri,
+    uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    secret.replace(/[:@/]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+  ]);
 }
 
 /**

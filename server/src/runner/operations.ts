@@ -1,3 +1,5 @@
+import { unsafeIdentifier } from '../core/template/identifiers';
+
 /**
  * The Alembic commands the extension runs, as argument arrays (never a shell string), and what
  * their output means. Values that start with `-` can never be taken for options: options are
@@ -53,6 +55,24 @@ function positional(value: string, what: string): string {
   return value;
 }
 
+/**
+ * A message Alembic writes into a new file through a template we could not render ourselves, so
+ * we cannot check where it lands: one that could close the template's docstring or comment
+ * (triple quotes, line breaks, NUL) would become code that Alembic runs when it loads the file.
+ */
+function revisionMessage(message: string): string {
+  if (message.trim() === '') throw new OperationError('The revision message is empty');
+  if (/"""|'''|[\r\n\0]/.test(message)) throw new OperationError('The revision message may not hold triple quotes or line breaks when Alembic writes the file itself: they could turn the message into code');
+  return message;
+}
+
+/** Ids and labels go into file names and source: letters, digits, `_` and `.` only (core/template/identifiers.ts). */
+function identifier(value: string, what: string): string {
+  const reason = unsafeIdentifier(value, what);
+  if (reason !== undefined) throw new OperationError(reason);
+  return value;
+}
+
 /** The arguments after `alembic -c ... -n ...` for an operation. */
 export function alembicArguments(op: AlembicOperation): string[] {
   switch (op.kind) {
@@ -70,21 +90,21 @@ export function alembicArguments(op: AlembicOperation): string[] {
     case 'current':
       return ['current'];
     case 'revision': {
-      const args = ['revision', `--message=${op.message}`];
+      const args = ['revision', `--message=${revisionMessage(op.message)}`];
       if (op.autogenerate) args.push('--autogenerate');
-      if (op.revId !== undefined) args.push(`--rev-id=${op.revId}`);
+      if (op.revId !== undefined) args.push(`--rev-id=${identifier(op.revId, 'revision id')}`);
       if (op.head !== undefined) args.push(`--head=${op.head}`);
       if (op.splice) args.push('--splice');
-      if (op.branchLabel !== undefined) args.push(`--branch-label=${op.branchLabel}`);
+      if (op.branchLabel !== undefined) args.push(`--branch-label=${identifier(op.branchLabel, 'branch label')}`);
       if (op.versionPath !== undefined) args.push(`--version-path=${op.versionPath}`);
       for (const d of op.dependsOn ?? []) args.push(`--depends-on=${d}`);
       return args;
     }
     case 'merge': {
       if (op.revisions.length < 2) throw new OperationError('merge needs at least two revisions');
-      const args = ['merge', `--message=${op.message}`];
-      if (op.revId !== undefined) args.push(`--rev-id=${op.revId}`);
-      if (op.branchLabel !== undefined) args.push(`--branch-label=${op.branchLabel}`);
+      const args = ['merge', `--message=${revisionMessage(op.message)}`];
+      if (op.revId !== undefined) args.push(`--rev-id=${identifier(op.revId, 'revision id')}`);
+      if (op.branchLabel !== undefined) args.push(`--branch-label=${identifier(op.branchLabel, 'branch label')}`);
       return [...args, ...op.revisions.map((r) => positional(r, 'A merged revision'))];
     }
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { parseSqlalchemyUrl } from '../core/config/sqlalchemyUrl';
 import { DatabaseConnections } from '../db/connections';
 import { DatabaseError } from '../db/errors';
 import { pgTarget, type PgTarget } from '../db/pgOptions';
@@ -213,7 +214,9 @@ export class AlembicRunner {
     const env: NodeJS.ProcessEnv = { ...this.processEnv, ...req.extraEnv, PGAPPNAME: applicationName };
     // Our choice of configuration is on the command line; a stray ALEMBIC_CONFIG would override the default file names.
     delete env['ALEMBIC_CONFIG'];
-    const secrets = [req.password, pgDb?.password];
+    // Everything that is a password here is cut from every line Alembic prints: ours, the URL's
+    // (any dialect, also when only a chatty env.py would print it), and PGPASSWORD of the process.
+    const secrets = [req.password, pgDb?.password, req.database ? urlPassword(req.database.url) : undefined, this.processEnv['PGPASSWORD']];
     if (req.database) env['DATABASE_URL'] = req.password !== undefined ? withPassword(req.database.url, req.password) : req.database.url;
     if (req.password !== undefined) env['PGPASSWORD'] = req.password;
     const cwd = req.cwd ?? req.env.here;
@@ -359,6 +362,15 @@ export function configArguments(env: { configFile: string; iniFile?: string; pyp
   if (args.length === 0) args.push('-c', env.configFile);
   if (env.iniFile !== undefined) args.push('-n', env.section);
   return args;
+}
+
+/** The password written in a SQLAlchemy URL, decoded; undefined without one or for an unparsable URL. */
+function urlPassword(url: string): string | undefined {
+  try {
+    return parseSqlalchemyUrl(url).password;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The URL with `password` in it, percent-encoded, replacing any password it had. */

@@ -72,16 +72,23 @@ export class CodeServerHost implements WorkbenchHost {
     return this.install;
   }
 
-  /** code-server reads its config from XDG_CONFIG_HOME; pointing that at the run's folder keeps ~/.config clean. */
+  /**
+   * code-server reads its config from XDG_CONFIG_HOME; pointing that at the run's folder keeps
+   * ~/.config clean. A PATH in `extra` goes in front of the PATH the editor gets otherwise.
+   */
   private baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const { node } = this.install!;
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|VITEST|NODE_OPTIONS$)/i.test(k)));
+    const { PATH: extraPath, ...rest } = extra;
     return {
       ...clean,
       XDG_CONFIG_HOME: path.join(this.root, 'config'),
       XDG_DATA_HOME: path.join(this.root, 'data'),
-      PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ''}`,
-      ...extra,
+      // Otherwise the server replaces PATH with a login shell's (resolveShellEnv), which
+      // /etc/profile resets: a program a flow puts on PATH (a `uv` stand-in) would be lost.
+      VSCODE_CLI: '1',
+      PATH: [extraPath, path.dirname(node), process.env.PATH].filter((p) => p !== undefined && p !== '').join(path.delimiter),
+      ...rest,
     };
   }
 

@@ -61,7 +61,7 @@ export class ElectronHost implements WorkbenchHost {
         '--disable-telemetry',
         ...(options.trusted ? ['--disable-workspace-trust'] : []),
       ],
-      env: { ...process.env, ...options.env } as Record<string, string>,
+      env: { ...process.env, ...options.env, PATH: [options.env?.['PATH'], process.env['PATH']].filter(Boolean).join(path.delimiter) } as Record<string, string>,
     });
     const page = await app.firstWindow();
     await page.setViewportSize({ width: 1440, height: 900 }).catch(() => undefined);

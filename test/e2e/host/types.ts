@@ -16,7 +16,7 @@ export interface OpenOptions {
   trusted: boolean;
   /** User settings over the suite's defaults (host/userSettings.ts). */
   userSettings?: Record<string, unknown>;
-  /** Extra environment for the editor process, and so for the extension host and Alembic. */
+  /** Extra environment for the editor process, and so for the extension host and Alembic; a PATH goes in front. */
   env?: NodeJS.ProcessEnv;
 }
 

@@ -23,6 +23,9 @@ export const USER_SETTINGS: Record<string, unknown> = {
   'editor.minimap.enabled': false,
   'files.autoSave': 'off',
   'security.workspace.trust.untrustedFiles': 'open',
+  // The extension host would otherwise poll for listening ports with `sh -c ps ...` every few
+  // seconds: load on a small machine, and processes the untrusted flow would have to tell apart.
+  'remote.autoForwardPorts': false,
 };
 
 export function writeUserSettings(userDataDir: string, extra: Record<string, unknown> = {}): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confirmText, needsConfirmation, stampText, type ConfirmInput } from '../../../client/src/run/confirmText';
+import { confirmText, nameToType, needsConfirmation, needsTypedName, stampText, type ConfirmInput } from '../../../client/src/run/confirmText';
 
 /** The confirmation before a run lists the plan in order and says what a downgrade may cost. */
 
@@ -35,6 +35,26 @@ describe('confirmations', () => {
     expect(needsConfirmation({ ...upgrade, crossesMergePoint: true })).toBe(true);
     expect(needsConfirmation({ ...upgrade, crossesBranchPoint: true })).toBe(true);
     expect(needsConfirmation({ ...upgrade, production: true })).toBe(true);
+  });
+
+  it('asks for the name to be typed on production, and before a downgrade that reverts everything (a reset)', () => {
+    const upgrade: ConfirmInput = { ...downgrade, direction: 'upgrade' };
+    expect(needsTypedName(downgrade)).toBe(false);
+    expect(needsTypedName(upgrade)).toBe(false);
+    expect(needsTypedName({ ...upgrade, production: true })).toBe(true);
+    expect(needsTypedName({ ...downgrade, production: true })).toBe(true);
+    const reset: ConfirmInput = { ...downgrade, destination: 'base', revertsEverything: true };
+    expect(needsTypedName(reset)).toBe(true);
+    expect(needsTypedName({ ...upgrade, revertsEverything: true })).toBe(false);
+    expect(confirmText(reset).detail).toContain('Every revision is reverted: dev is left with no applied revision.');
+    expect(confirmText(downgrade).detail).not.toContain('Every revision');
+  });
+
+  it('has the user type the database’s name: its name in the settings, else the database of its URL', () => {
+    expect(nameToType({ name: 'prod', url: 'postgresql://u@h/orchestrator_prod', display: 'postgresql://u@h/orchestrator_prod' })).toBe('prod');
+    expect(nameToType({ url: 'postgresql+asyncpg://u:secret@h:5432/ragchat', display: 'postgresql+asyncpg://u:***@h:5432/ragchat' })).toBe('ragchat');
+    expect(nameToType({ url: 'sqlite:///./history.db', display: 'sqlite:///./history.db' })).toBe('./history.db');
+    expect(nameToType({ url: 'postgresql://h', display: 'postgresql://h' })).toBe('postgresql://h');
   });
 
   it('marks merges in an upgrade plan and says it merges branches', () => {

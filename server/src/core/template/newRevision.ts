@@ -11,6 +11,8 @@ import { failed, TemplateError } from './errors';
 import { createDateFor, newRevisionId, revisionFileName } from './fileName';
 import { COMMA_FILTER, configObject, loadScriptTemplate, mainOptionReader } from './revisionTemplate';
 import { dateTimeObject, type PyValue } from './pyValue';
+import { codeShape } from './codeShape';
+import { isInside, unsafeIdentifier } from './identifiers';
 
 /**
  * A new revision file as `alembic revision -m MESSAGE [--head PARENT] [--rev-id ID]
@@ -55,7 +57,8 @@ export function renderNewRevision(req: NewRevisionRequest): NewRevisionResult {
   const revId = req.revId?.trim() || newRevisionId();
   const illegal = illegalCharsIn(revId);
   if (illegal.length > 0) return refuse(`Character(s) '${[...illegal].sort().join(', ')}' not allowed in revision identifier '${revId}'`);
-  if (revId === '' || /\s/.test(revId)) return refuse(`'${revId}' is not a usable revision identifier`);
+  const unsafe = unsafeIdentifier(revId, 'revision id') ?? (req.branchLabel !== undefined ? unsafeIdentifier(req.branchLabel.trim(), 'branch label') : undefined);
+  if (unsafe !== undefined) return refuse(unsafe);
   const clash = script.map.revisions.get(revId);
   if (clash) return refuse(`Revision ${revId} already exists (${clash.path})`);
 
@@ -84,20 +87,27 @@ export function renderNewRevision(req: NewRevisionRequest): NewRevisionResult {
     const createDate = createDateFor(env.timezone, req.now);
     const name = revisionFileName({ fileTemplate: env.fileTemplate, truncateSlugLength: env.truncateSlugLength, revId, message: req.message, createDate });
     const downRevisions = ids.map((h) => h.revision);
-    const data = new Map<string, PyValue>([
-      ['up_revision', revId],
-      ['down_revision', downRevisions.length === 0 ? null : downRevisions.length === 1 ? downRevisions[0]! : [...downRevisions]],
-      ['branch_labels', req.branchLabel === undefined ? null : [req.branchLabel.trim()]],
-      ['depends_on', null],
-      ['create_date', dateTimeObject(createDate)],
-      ['comma', COMMA_FILTER],
-      ['message', req.message],
-      ['config', configObject(mainOptionReader(env))],
-      // Both commands hand generate_revision refresh=True, which reaches the template too.
-      ['refresh', true],
-    ]);
-    const text = template.render(data);
+    const data = (message: string): Map<string, PyValue> =>
+      new Map<string, PyValue>([
+        ['up_revision', revId],
+        ['down_revision', downRevisions.length === 0 ? null : downRevisions.length === 1 ? downRevisions[0]! : [...downRevisions]],
+        ['branch_labels', req.branchLabel === undefined ? null : [req.branchLabel.trim()]],
+        ['depends_on', null],
+        ['create_date', dateTimeObject(createDate)],
+        ['comma', COMMA_FILTER],
+        ['message', message],
+        ['config', configObject(mainOptionReader(env))],
+        // Both commands hand generate_revision refresh=True, which reaches the template too.
+        ['refresh', true],
+      ]);
+    const text = template.render(data(req.message));
+    // The message goes where the template puts it (a docstring, a comment); one that closes it
+    // would turn the rest into code, which Alembic runs as soon as it loads the file.
+    if (codeShape(text) !== codeShape(template.render(data('message')))) {
+      return refuse('The message would change the code of the new revision, not only its text (it closes the string or comment script.py.mako puts it in); leave out its quotes or line breaks');
+    }
     const file = path.join(folder, name);
+    if (!isInside(folder, file)) return refuse(`file_template names ${name}, which is outside the version location ${folder}`);
     return { ok: true, file, text, revId, downRevisions, cursor: upgradeCursor(file, text) };
   } catch (error) {
     if (error instanceof TemplateError) return { ok: false, fallback: error.kind === 'unsupported', reason: error.message };
