@@ -220,8 +220,9 @@ s.flow('failure-log', 'a failing migration reports Alembic\'s error, and Show Lo
     await until('the failing revision in the view', async () => ((await driver.revisionDescription('fa11ed000001')).startsWith('fa11ed000001 · pending') ? true : undefined));
     await driver.rowAction('failing e2e migration', 'Upgrade to Here');
     const error = await driver.notification(/^Alembic failed on alembic\.ini/, 120_000);
-    // Alembic's own error, as its traceback ends: the exception with the database's message.
-    expect(error).toMatch(/^Alembic failed on alembic\.ini: sqlalchemy\.exc\.ProgrammingError: \(psycopg2?\.errors\.UndefinedTable\) relation "no_such_table_e2e" does not exist$/);
+    // Alembic's own error, as its traceback ends: the exception with the database's message, then
+    // the statement that failed.
+    expect(error).toMatch(/^Alembic failed on alembic\.ini: sqlalchemy\.exc\.ProgrammingError: \(psycopg2?\.errors\.UndefinedTable\) relation "no_such_table_e2e" does not exist \[SQL: SELECT \* FROM no_such_table_e2e\]$/);
     await step('error');
     await driver.notificationButton(/^Alembic failed on alembic\.ini/, 'Show Log');
     // The Output panel shows our channel, with Alembic's own error and traceback in it.

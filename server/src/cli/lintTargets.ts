@@ -1,5 +1,6 @@
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { statOrUndefined } from '../core/fsStat';
 import { ConfigError, discoverEnvironments, listRevisionFiles, loadEnvironment, type AlembicEnvironment } from '../core/config';
 import { UsageError } from './io';
 
@@ -109,7 +110,7 @@ class FileOwners {
   private environmentsIn(dir: string): AlembicEnvironment[] {
     let envs = this.byFolder.get(dir);
     if (!envs) {
-      const hasConfig = [...CONFIG_NAMES].some((name) => statSync(path.join(dir, name), { throwIfNoEntry: false })?.isFile());
+      const hasConfig = [...CONFIG_NAMES].some((name) => statOrUndefined(path.join(dir, name))?.isFile());
       envs = hasConfig ? discoverEnvironments(dir).filter((e) => path.dirname(e.configFile) === dir) : [];
       this.byFolder.set(dir, envs);
     }
@@ -126,7 +127,7 @@ export function resolveLintJobs(targets: readonly string[], cwd: string): LintJo
 
   for (const target of targets) {
     const absolute = path.resolve(cwd, target);
-    const stat = statSync(absolute, { throwIfNoEntry: false });
+    const stat = statOrUndefined(absolute);
     if (!stat) throw new UsageError(`${target}: no such file or folder.`);
     if (stat.isDirectory()) {
       for (const env of environmentsUnder(absolute, target)) addWhole(env);

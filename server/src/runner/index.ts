@@ -26,9 +26,12 @@ export {
   configArguments,
   withPassword,
   type CancelReport,
+  type PartialDescriber,
   type RunErrorKind,
   type RunnerEnvironment,
   type RunnerOptions,
   type RunRequest,
   type RunResult,
 } from './runner';
+export { planUnknownRevisionRepair, purgeStamp, runGit, type GitRunner, type HeaderReader, type RepairCandidate, type RepairInput, type RevisionInHistory, type UnknownRevisionRepair } from './unknownRevision';
+export { partialRevision, type PartialRevision } from './partialRun';

@@ -160,18 +160,23 @@ export function countSteps(lines: readonly string[]): number {
 
 /**
  * Alembic's own error: the `FAILED: ...` line of a CommandError, else the exception line of the
- * last Python traceback (`sqlalchemy.exc.ProgrammingError: (psycopg.errors.UndefinedTable)
- * relation "x" does not exist`), else undefined. The frames of a traceback are indented, so the
- * exception is its first line that is not; SQLAlchemy's message goes on over more lines
- * (`LINE 1: ...`, `[SQL: ...]`, `(Background on this error ...)`), which stay in the log.
+ * last Python traceback (`sqlalchemy.exc.ProgrammingError: (psycopg2...) message`) followed by
+ * the first line of the statement SQLAlchemy shows after it (`[SQL: ...]`), else undefined.
  */
 export function alembicFailure(lines: readonly string[]): string | undefined {
   const failed = lastIndex(lines, (l) => l.startsWith('FAILED:'));
   if (failed >= 0) return lines[failed]!.slice('FAILED:'.length).trim();
   const tracebackAt = lastIndex(lines, (l) => l.startsWith('Traceback (most recent call last)'));
   if (tracebackAt < 0) return undefined;
-  const exception = lines.slice(tracebackAt + 1).find((l) => l.trim() !== '' && !/^\s/.test(l));
-  return exception?.trim();
+  const tail = lines.slice(tracebackAt + 1);
+  // The frames are indented; the exception is the first line that is not. SQLAlchemy's
+  // message can go on over more lines, then names the statement, then links its docs: the
+  // last of those lines says less than the first.
+  const at = tail.findIndex((l) => l.trim() !== '' && !/^\s/.test(l));
+  if (at < 0) return undefined;
+  const sql = tail.slice(at + 1).find((l) => l.startsWith('[SQL: '));
+  const statement = sql === undefined ? '' : ` ${sql.length > 200 ? `${sql.slice(0, 199)}…` : sql}`;
+  return `${tail[at]!.trim()}${statement}`;
 }
 
 function lastIndex(lines: readonly string[], test: (line: string) => boolean): number {

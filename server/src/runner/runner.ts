@@ -10,6 +10,7 @@ import { queryVersionState, versionTableFor, versionTableLabel, type VersionTabl
 import { acquireRunLock, cancelRunStatements, RunLockBusyError, type HeldLock } from './advisoryLock';
 import type { AlembicCommand } from './command';
 import { alembicArguments, alembicFailure, connectsToDatabase, countSteps, describeOperation, OperationError, parseCurrentOutput, parseGeneratedFiles, writesDatabase, type AlembicOperation } from './operations';
+import { partialRevision, type PartialRevision } from './partialRun';
 import { runPermission, type PermissionEnvironment } from './permission';
 import { spawnAlembic, type InterruptOutcome, type OutputLine } from './process';
 
@@ -104,7 +105,16 @@ export interface RunResult {
   /** For `revision`/`merge`: the files Alembic wrote. */
   files?: string[];
   cancel?: CancelReport;
+  /** For a failure where DDL is not transactional (SQLite, MySQL): the revision that failed partway, and what of it stays. */
+  partial?: PartialRevision;
 }
+
+/**
+ * What a failed revision left, for a run where DDL is not transactional: the revision file is read
+ * by whoever owns the model (the client asks the language server; Node callers can use
+ * `core/rules/ops/leftBehind.ts` directly).
+ */
+export type PartialDescriber = (partial: PartialRevision) => Promise<{ left: string[]; certain: boolean } | undefined>;
 
 export interface RunnerOptions {
   /** Connections used to read the version table around runs (the extension shares its reader's). */
@@ -113,6 +123,8 @@ export interface RunnerOptions {
   graceMs?: number;
   /** The base environment of the Alembic process; `process.env` by default. */
   processEnv?: NodeJS.ProcessEnv;
+  /** Names what a failed non-transactional run left; without it the result says only where it stopped. */
+  describePartial?: PartialDescriber;
 }
 
 export class AlembicRunner {
@@ -120,11 +132,13 @@ export class AlembicRunner {
   private readonly connections: DatabaseConnections;
   private readonly graceMs: number;
   private readonly processEnv: NodeJS.ProcessEnv;
+  private readonly describePartial: PartialDescriber | undefined;
 
   constructor(options: RunnerOptions = {}) {
     this.connections = options.connections ?? new DatabaseConnections();
     this.graceMs = options.graceMs ?? 3_000;
     this.processEnv = options.processEnv ?? process.env;
+    this.describePartial = options.describePartial;
   }
 
   /** True while an operation runs for the environment in this process. */
@@ -246,9 +260,10 @@ export class AlembicRunner {
       } catch (e) {
         afterError = e instanceof DatabaseError ? e : new DatabaseError('other', String(e));
       }
-    } else if (req.database && writesDatabase(req.operation) && result.exitCode === 0 && !cancelReport) {
-      // SQLite is read in-process, in the folder Alembic ran in; other dialects (and what only
-      // Alembic can read) are asked of Alembic itself.
+    } else if (req.database && writesDatabase(req.operation)) {
+      // After a failure or a cancel too: where DDL is not transactional (SQLite), the revisions
+      // before the failing one stay. SQLite is read in-process, in the folder Alembic ran in;
+      // other dialects (and what only Alembic can read) are asked of Alembic itself.
       const sqlite = req.database.dialect === 'sqlite' ? await readSqliteRows(req.database.url, cwd, table) : undefined;
       if (sqlite instanceof DatabaseError) afterError = sqlite;
       else if (sqlite !== undefined) {
@@ -276,8 +291,16 @@ export class AlembicRunner {
     }
     if (result.exitCode !== 0) {
       const alembicError = alembicFailure(texts) ?? `Alembic exited with ${result.signal ?? `code ${String(result.exitCode)}`}`;
-      const state = after && before ? (sameRows(after, before) ? ` ${where} stays at ${formatRows(after)}.` : ` ${where} is now at ${formatRows(after)}.`) : '';
-      return { ...base, errorKind: 'alembic', alembicError, message: `${capitalize(describeOperation(req.operation))} failed: ${alembicError}.${state}` };
+      const state = after && before ? (sameRows(after, before) ? ` ${where} stays at ${formatRows(after)}.` : ` ${where} is now at ${formatRows(after)}.`) : after ? ` ${where} is at ${formatRows(after)}.` : '';
+      const partial = partialRevision(texts);
+      if (partial && this.describePartial) Object.assign(partial, await this.describePartial(partial).catch(() => undefined));
+      const left =
+        partial === undefined
+          ? ''
+          : partial.left && partial.left.length > 0
+            ? ` ${partial.revision} failed partway, and this database does not roll DDL back: ${partial.left.join(', ')} ${partial.certain ? 'stay' : 'may stay'} from it.`
+            : ` ${partial.revision} failed partway, and this database does not roll DDL back: what it did before the failing statement stays.`;
+      return { ...base, errorKind: 'alembic', alembicError, message: `${capitalize(describeOperation(req.operation))} failed: ${alembicError}.${state}${left}`, ...(partial ? { partial } : {}) };
     }
     if (afterError) {
       return { ...base, errorKind: 'database', databaseError: afterError, message: `Alembic finished, but the version table could not be read afterwards: ${afterError.message}` };

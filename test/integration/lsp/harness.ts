@@ -53,7 +53,8 @@ export class TestClient {
 
   constructor(private readonly options: ClientOptions = {}) {
     this.work = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-lsp-'));
-    cpSync(this.options.project ?? path.join(repo, 'migrations-sample'), this.work, { recursive: true });
+    // Symbolic links are copied as they are, so that a project can hold a link loop.
+    cpSync(this.options.project ?? path.join(repo, 'migrations-sample'), this.work, { recursive: true, verbatimSymlinks: true });
     this.server = spawn(process.execPath, [path.join(repo, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.conn = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));
     this.conn.onNotification(PublishDiagnosticsNotification.method, (p: PublishDiagnosticsParams) => {
@@ -90,6 +91,11 @@ export class TestClient {
     this.conn.dispose();
     this.server.kill();
     rmSync(this.work, { recursive: true, force: true });
+  }
+
+  /** The server process, for measuring it from outside (its memory in /proc). */
+  get pid(): number {
+    return this.server.pid!;
   }
 
   get alive(): boolean {

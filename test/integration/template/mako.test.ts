@@ -102,6 +102,18 @@ describe('failing where Mako fails', () => {
   });
 });
 
+describe('long input (found by fuzzing)', () => {
+  it('skips a coding comment, and reads a long first line without one, in linear time', () => {
+    const data = new Map<string, PyValue>([['message', 'm']]);
+    expect(renderMako('# -*- coding: utf-8 -*-\n${message}\n', data)).toBe('m\n');
+    // Mako's own regex for the coding comment backtracks quadratically over a long encoding name
+    // with no line end after it: 100,000 characters took a minute. The timeout catches that.
+    const long = `#coding:${'x'.repeat(100_000)}`;
+    expect(renderMako(long, data)).toBe(long);
+    expect(renderMako(`#${'coding:x '.repeat(10_000)}\n\${message}`, data)).toBe('m');
+  }, 10_000);
+});
+
 describe('refusing what is outside the subset', () => {
   const data = new Map<string, PyValue>([['down_revision', ['a', 'b']], ['message', 'm'], ['comma', COMMA_FILTER]]);
   it.each([
@@ -121,6 +133,12 @@ describe('refusing what is outside the subset', () => {
     ['% for r in down_revision:\n${loop.index}\n% endfor\n', "Mako's 'loop' variable"],
     ['% for r in down_revision:\n% else:\n% endfor\n', "'% else' after '% for'"],
     ['${context.get("len")}', "context.get('len'), which finds a Python builtin"],
+    // Found by fuzzing: the parser and the evaluator recurse once per level and overflowed the stack.
+    [`\${${'not '.repeat(5_000)}message}`, 'an expression nested more than 100 levels deep'],
+    [`\${${'('.repeat(5_000)}message${')'.repeat(5_000)}}`, 'an expression nested more than 100 levels deep'],
+    [`\${message${' or message'.repeat(5_000)}}`, 'an expression nested more than 100 levels deep'],
+    [`\${comma${'.x'.repeat(5_000)}}`, 'an expression nested more than 100 levels deep'],
+    ['${"%99999999999s" % message}', 'a field width or precision over 1,000,000 in a % expression'],
   ])('%s', (template, construct) => {
     let error: unknown;
     try {

@@ -139,6 +139,10 @@ describe('loadEnvironment problems', () => {
     ],
     ['an unknown package', { 'alembic.ini': '[alembic]\nscript_location = nopkg:migrations\n' }, /package 'nopkg', which was not found because prepend_sys_path is not set/, 2],
     ['sourceless', { 'alembic.ini': '[alembic]\nscript_location = m\nsourceless = true\n', 'm/versions/': '' }, /sourceless is true/, undefined],
+    // Paths no system call can stat, which made loadEnvironment throw; Python's os.path.isdir answers False.
+    ['a script folder under a file', { 'alembic.ini': '[alembic]\nscript_location = alembic.ini/m\n' }, /script_location folder .* does not exist/, 2],
+    ['a NUL byte in script_location', { 'alembic.ini': '[alembic]\nscript_location = m\0x\n' }, /script_location folder .* does not exist/, 2],
+    ['a script folder name too long', { 'alembic.ini': `[alembic]\nscript_location = ${'m'.repeat(5000)}\n` }, /script_location folder .* does not exist/, 2],
   ])('reports %s', (_name, files, message, line) => {
     const env = loadEnvironment(makeTree(files));
     expect(env.problems.map((problem) => ({ message: problem.message, line: problem.line }))).toEqual([

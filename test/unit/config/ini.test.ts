@@ -45,6 +45,14 @@ describe('parseIni values', () => {
     expect(valueOf(text, key)).toBe(expected);
   });
 
+  it('reads lines with long runs of spaces in linear time (found by fuzzing)', () => {
+    // Python's OPTCRE and a `[spaces]+$` rstrip both backtrack over a run of spaces that is not
+    // at the end of the line: 100,000 spaces took half a minute, 40,000 take seconds.
+    const spaces = ' '.repeat(40_000);
+    expect(valueOf(`[alembic]\nx${spaces}=${spaces}a${spaces}b${spaces}\n`, 'x')).toBe(`a${spaces}b`);
+    expect(errorOf(() => parseIni(`[alembic]\n${spaces}x${spaces}y\n`, FILE, HERE)).line).toBe(2);
+  }, 10_000);
+
   it('returns undefined for a missing option', () => {
     expect(valueOf('[alembic]\n', 'script_location')).toBeUndefined();
   });

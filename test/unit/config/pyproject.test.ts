@@ -23,6 +23,9 @@ describe('formatPercent (Python str % dict)', () => {
     ['a positional specifier', '%s', /must be followed by/],
     ['a number conversion', '%(here)d', /cannot format a string/],
     ['an incomplete specifier', '%(here)', /incomplete format/],
+    // Found by fuzzing: a width of 10**300 was Infinity to String.repeat, which threw a RangeError.
+    ['a width beyond any use', `%(here)${'9'.repeat(300)}s`, /field width or precision over 1,000,000/],
+    ['a precision beyond any use', '%(here).5000000s', /field width or precision over 1,000,000/],
   ])('rejects %s', (_name, template, message) => {
     expect(() => formatPercent(template, ARGS)).toThrow(PercentFormatError);
     expect(() => formatPercent(template, ARGS)).toThrow(message);

@@ -76,6 +76,15 @@ describe('listRevisionFiles', () => {
     expect(listed({ 'v/a.py': REV, 'other/b.py': REV, 'v/linked': { link: 'other' } }, ['v'], true)).toEqual(['v/a.py']);
   });
 
+  it('lists a revision file that is a symbolic link loop, so reading it reports the loop', () => {
+    expect(listed({ 'v/a.py': REV, 'v/loop.py': { link: 'v/loop.py' } }, ['v'], true)).toEqual(['v/a.py', 'v/loop.py']);
+  });
+
+  it('survives symbolic link loops that are not revision files, and a location that is one', () => {
+    const files = { 'v/a.py': REV, 'v/loop': { link: 'v/loop' }, 'v/sub/up': { link: 'v' }, 'w': { link: 'w' } };
+    expect(listed(files, ['v', 'w'], true)).toEqual(['v/a.py']);
+  });
+
   it('skips missing locations', () => {
     expect(listed({ 'v/a.py': REV }, ['missing', 'v'])).toEqual(['v/a.py']);
   });

@@ -174,6 +174,20 @@ describe('broken histories become problems, never exceptions', () => {
     expect(history(spec).map.problems.map((p) => p.kind)).toEqual(kinds);
   });
 
+  it('names twenty members of a long cycle and counts the rest, in one message shared by all', () => {
+    // A cycle through a whole history once put every id into every member's message: ten
+    // thousand revisions made ten thousand messages of ten thousand ids each.
+    const n = 1000;
+    const id = (i: number): string => `r${String(i).padStart(4, '0')}`;
+    const spec = Array.from({ length: n }, (_, i) => `${id(i)}: ${id((i + n - 1) % n)}`).join('\n');
+    const problems = history(spec).map.problems.filter((p) => p.kind === 'revision-cycle');
+    expect(problems).toHaveLength(n);
+    const names = Array.from({ length: 20 }, (_, i) => id(i)).join(', ');
+    expect(new Set(problems.map((p) => p.message))).toEqual(
+      new Set([`Cycle is detected in revisions (${names} and 980 more); Alembic refuses to load this history.`]),
+    );
+  });
+
   it('reports a duplicate on both files', () => {
     const s = new ScriptDirectory([new Revision('a', [], [], [], '/v/one.py'), new Revision('a', [], [], [], '/v/two.py')]);
     expect(s.map.problems.map((p) => p.path).sort()).toEqual(['/v/one.py', '/v/two.py']);

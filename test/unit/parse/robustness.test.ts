@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseRevisionFile } from '../../../server/src/core/parse/revisionFile';
+import { TOO_DEEP_MESSAGE } from '../../../server/src/core/parse/nesting';
+import { parseRevisionFile, parseRevisionFileIncremental, UNREADABLE_MESSAGE } from '../../../server/src/core/parse/revisionFile';
 import type { Position } from '../../../server/src/core/types';
 
 // Fragments that build migration-like code, broken or not.
@@ -34,5 +35,44 @@ describe('any input', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('nesting beyond what Python or the parser can follow (found by fuzzing)', () => {
+  const HEADER = 'revision = "a1"\ndown_revision = None\n\n\ndef upgrade():\n    op.execute("CREATE TABLE t (id int)")\n';
+
+  it('reports brackets nested past 200 levels as Python does, at the 201st, and keeps reading the rest', () => {
+    const line = `    x = ${'('.repeat(5000)}1${')'.repeat(5000)}`;
+    const file = parseRevisionFile('/x.py', `${HEADER}${line}\n`);
+    expect(file.problems.map((p) => [p.message, p.range?.start])).toEqual([[TOO_DEEP_MESSAGE, { line: 6, character: 8 + 200 }]]);
+    expect(file.revision?.ids).toEqual(['a1']);
+    expect(file.functions[0]!.sql.map((s) => s.text)).toEqual(['CREATE TABLE t (id int)']);
+  });
+
+  it('accepts 200 levels, as Python does', () => {
+    const file = parseRevisionFile('/x.py', `${HEADER}    x = ${'('.repeat(200)}1${')'.repeat(200)}\n`);
+    expect(file.problems).toEqual([]);
+  });
+
+  it('parses a too-deep file incrementally as from scratch, before and after the fix', () => {
+    const deep = `${HEADER}    x = ${'['.repeat(3000)}\n`;
+    const first = parseRevisionFileIncremental('/x.py', deep);
+    const again = parseRevisionFileIncremental('/x.py', `${deep}    y = 1\n`, first.state);
+    expect(JSON.stringify(again.file)).toBe(JSON.stringify(parseRevisionFile('/x.py', `${deep}    y = 1\n`)));
+    const fixed = parseRevisionFileIncremental('/x.py', `${HEADER}    x = []\n`, again.state);
+    expect(JSON.stringify(fixed.file)).toBe(JSON.stringify(parseRevisionFile('/x.py', `${HEADER}    x = []\n`)));
+    expect(fixed.file.problems).toEqual([]);
+  });
+
+  it('reads ten thousand `sql += ...` lines, which Python accepts', () => {
+    const file = parseRevisionFile('/x.py', `${HEADER}    sql = "SELECT 1"\n${'    sql += " + 1"\n'.repeat(10_000)}    op.execute(sql)\n`);
+    expect(file.functions[0]!.sql.at(-1)).toMatchObject({ dynamic: true });
+  });
+
+  it('gives up on a call chained ten thousand times, which Python refuses too, keeping the header', () => {
+    const file = parseRevisionFile('/x.py', `${HEADER}    x = y${'()'.repeat(10_000)}\n`);
+    expect(file.problems.map((p) => p.message)).toEqual([expect.stringMatching(new RegExp(`^${UNREADABLE_MESSAGE}`))]);
+    expect(file.revision?.ids).toEqual(['a1']);
+    expect(file.functions).toEqual([]);
   });
 });

@@ -76,6 +76,13 @@ describe('non-idempotent-op fixes', () => {
     expect(fixed(body)).toBe(expected);
   });
 
+  it('offers no fix for a call without its own closing parenthesis (found by fuzzing)', () => {
+    // The parser ends the unclosed call at the `)` of the call after it, so that `)` is not one
+    // to append at; the fix used to be an edit whose range ended before it started.
+    const findings = lint(`${HEAD}    op.drop_column("t "c")\n\n\ndef downgrade():\n    pass\n`, [1, 16, 0]);
+    expect(findings.map((f) => f.fixes)).toEqual([undefined]);
+  });
+
   it('keeps CRLF line ends when it adds a line', () => {
     const body = '    op.create_table(\r\n        "t",\r\n        sa.Column("id", sa.Integer()),\r\n    )\r\n';
     expect(fixed(body)).toBe('    op.create_table(\r\n        "t",\r\n        sa.Column("id", sa.Integer()),\r\n        if_not_exists=True,\r\n    )\r\n');

@@ -69,9 +69,9 @@ describe('reading what Alembic printed', () => {
   it('finds Alembic error messages', () => {
     expect(alembicFailure(['INFO x', "FAILED: Can't locate revision identified by 'zzz'"])).toBe("Can't locate revision identified by 'zzz'");
     const traceback = ['Traceback (most recent call last):', '  File "x.py", line 1', '    raise', 'psycopg.errors.DivisionByZero: division by zero', '[SQL: SELECT 1/0]', '(Background on this error at: https://sqlalche.me/e/20/9h9h)'];
-    expect(alembicFailure(traceback)).toBe('psycopg.errors.DivisionByZero: division by zero');
-    // SQLAlchemy's message runs over several lines after the exception; the first one is the error
-    // (the e2e flow failure-log found the notification showing "[SQL: ...]" instead).
+    expect(alembicFailure(traceback)).toBe('psycopg.errors.DivisionByZero: division by zero [SQL: SELECT 1/0]');
+    // SQLAlchemy's message runs over several lines after the exception; the first one is the error,
+    // then the statement (the e2e flow failure-log found the notification showing "[SQL: ...]" alone).
     const chained = [
       'Traceback (most recent call last):',
       '  File "/v/psycopg/cursor.py", line 117, in execute',
@@ -93,8 +93,20 @@ describe('reading what Alembic printed', () => {
       '[SQL: SELECT * FROM no_such_table]',
       '(Background on this error at: https://sqlalche.me/e/21/f405)',
     ];
-    expect(alembicFailure(chained)).toBe('sqlalchemy.exc.ProgrammingError: (psycopg.errors.UndefinedTable) relation "no_such_table" does not exist');
+    expect(alembicFailure(chained)).toBe('sqlalchemy.exc.ProgrammingError: (psycopg.errors.UndefinedTable) relation "no_such_table" does not exist [SQL: SELECT * FROM no_such_table]');
     expect(alembicFailure(['Traceback (most recent call last):', '  File "x.py", line 3, in upgrade', 'KeyboardInterrupt'])).toBe('KeyboardInterrupt');
+    // SQLAlchemy's message for a lost connection goes over several lines; the first says what happened.
+    const lost = [
+      'Traceback (most recent call last):',
+      '  File "x.py", line 1',
+      'sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) terminating connection due to administrator command',
+      'server closed the connection unexpectedly',
+      '\tThis probably means the server terminated abnormally',
+      '',
+      '[SQL: SELECT pg_sleep(60)]',
+      '(Background on this error at: https://sqlalche.me/e/20/e3q8)',
+    ];
+    expect(alembicFailure(lost)).toBe('sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) terminating connection due to administrator command [SQL: SELECT pg_sleep(60)]');
     expect(alembicFailure(['nothing'])).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TOO_DEEP_MESSAGE } from '../../../server/src/core/parse/nesting';
 import { scanRevisionHeader } from '../../../server/src/core/scan/headerScanner';
 import { decodePythonSource } from '../../../server/src/core/scan/decode';
 
@@ -102,6 +103,14 @@ describe('problems', () => {
 
   it('does not read past the header', () => {
     expect(scan('revision = "a"\ndef upgrade():\n    x = (\n').problems).toEqual([]);
+  });
+
+  it('reports brackets nested past Python\'s 200 levels, and leaves such a value unresolved (found by fuzzing)', () => {
+    // The literal parser recursed once per bracket, so ten thousand of them overflowed the stack.
+    const h = scan(`revision = "a"\ndown_revision = ${'['.repeat(10_000)}"b"${']'.repeat(10_000)}\n`);
+    expect(h.problems.map((p) => [p.message, p.range?.start])).toEqual([[TOO_DEEP_MESSAGE, { line: 1, character: 16 + 200 }]]);
+    expect(h.downRevision?.ids).toBeUndefined();
+    expect(ids(`revision = "a"\ndown_revision = ${'('.repeat(200)}"b"${')'.repeat(200)}\n`).down).toEqual(['b']);
   });
 });
 

@@ -4,8 +4,9 @@
  * editor has to find them, so we take every folder that holds an alembic.ini or a
  * pyproject.toml as a place where someone could run `alembic`, and list what that would see.
  */
-import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
+import { statOrUndefined } from '../fsStat';
 import {
   brokenEnvironment,
   DEFAULT_ENVIRONMENT_SECTION,
@@ -52,7 +53,7 @@ interface ConfigFolder {
 
 function isFileEntry(folder: string, entry: Dirent): boolean {
   if (entry.isFile()) return true;
-  return entry.isSymbolicLink() && (statSync(path.join(folder, entry.name), { throwIfNoEntry: false })?.isFile() ?? false);
+  return entry.isSymbolicLink() && (statOrUndefined(path.join(folder, entry.name))?.isFile() ?? false);
 }
 
 /**

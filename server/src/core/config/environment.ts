@@ -5,8 +5,8 @@
  * Alembic 1.20's `Config` combines them (see settings.ts and docs/CONFIG.md); paths are then
  * made absolute relative to the config file's folder, since an editor has no working directory.
  */
-import { statSync } from 'node:fs';
 import path from 'node:path';
+import { statOrUndefined } from '../fsStat';
 import type { ConfigProblem } from '../types';
 import { ConfigError, errorDetail } from './errors';
 import { readIniFile, type IniFile } from './ini';
@@ -53,11 +53,11 @@ export interface AlembicEnvironment {
 }
 
 function isDirectory(file: string): boolean {
-  return statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return statOrUndefined(file)?.isDirectory() ?? false;
 }
 
 function isFile(file: string): boolean {
-  return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+  return statOrUndefined(file)?.isFile() ?? false;
 }
 
 /**

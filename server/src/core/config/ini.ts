@@ -23,8 +23,19 @@ const MAX_INTERPOLATION_DEPTH = 10;
 
 /** `ConfigParser.SECTCRE`; it is not anchored at the end, so `[a] trailing` is section `a`. */
 const SECTION_HEADER = /^\[(.+)\]/s;
-/** `ConfigParser.OPTCRE`: the first `=` or `:` splits name from value. */
-const OPTION_LINE = new RegExp(`^(.*?)[${PY_SPACE_CLASS}]*(=|:)[${PY_SPACE_CLASS}]*(.*)$`, 's');
+/**
+ * `ConfigParser.OPTCRE`, `(?P<option>.*?)\s*(?P<vi>[=:])\s*(?P<value>.*)$`: the first `=` or `:`
+ * splits name from value, and the spaces around it belong to neither. Found by index rather
+ * than with the same regex, whose lazy name and optional spaces backtrack quadratically over
+ * a long run of spaces.
+ */
+function optionLine(line: string): { name: string; value: string } | undefined {
+  const delimiter = line.search(/[=:]/);
+  if (delimiter < 0) return undefined;
+  return { name: pyRstrip(line.slice(0, delimiter)), value: line.slice(delimiter + 1).replace(LEADING_SPACE, '') };
+}
+
+const LEADING_SPACE = new RegExp(`^[${PY_SPACE_CLASS}]+`);
 /** `BasicInterpolation._KEYCRE`. */
 const INTERPOLATION_KEY = /^%\(([^)]+)\)s/;
 
@@ -242,12 +253,12 @@ export function parseIni(text: string, file: string, defaults: Record<string, st
           (line.startsWith('\ufeff') ? '; it starts with a UTF-8 byte-order mark, which Python cannot read here, so save it without BOM' : ''),
       );
     }
-    const option = OPTION_LINE.exec(value);
+    const option = optionLine(value);
     if (!option) {
       badLines.push(lineno);
       return;
     }
-    const name = optionxform(pyRstrip(option[1]!));
+    const name = optionxform(option.name);
     if (!name) badLines.push(lineno);
     const key = `${sectionName}\u0000${name}`;
     if (seenOptions.has(key)) {
@@ -259,7 +270,7 @@ export function parseIni(text: string, file: string, defaults: Record<string, st
     }
     seenOptions.add(key);
     optionName = name;
-    current.set(name, { lines: [pyStrip(option[3]!)], line: lineno });
+    current.set(name, { lines: [pyStrip(option.value)], line: lineno });
   });
 
   if (badLines.length > 0) {

@@ -86,6 +86,9 @@ export function keyLine(text: string, table: string | undefined, key: string): n
   return undefined;
 }
 
+/** The widest field `%` formatting is asked to pad to. */
+const MAX_FIELD_WIDTH = 1_000_000;
+
 /** Python's `%` operator failed; the message says why, in words for the user. */
 export class PercentFormatError extends Error {}
 
@@ -120,6 +123,11 @@ export function formatPercent(template: string, args: Readonly<Record<string, st
     }
     if (conversion !== 's') {
       throw new PercentFormatError(`'%(${name})${conversion}' cannot format a string; use %(${name})s`);
+    }
+    // Python pads to any width it has the memory for; no path needs millions of spaces, and a
+    // width of 10**300 cannot even be made.
+    if (Number(width || '0') > MAX_FIELD_WIDTH || Number(precision || '0') > MAX_FIELD_WIDTH) {
+      throw new PercentFormatError(`'%(${name})${conversion}' asks for a field width or precision over ${MAX_FIELD_WIDTH.toLocaleString('en-US')}, which Alembic Pilot does not expand`);
     }
     let value = args[name]!;
     if (precision !== undefined) value = value.slice(0, Number(precision || '0'));

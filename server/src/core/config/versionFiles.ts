@@ -2,7 +2,7 @@
  * The revision files Alembic 1.20 reads: `ScriptDirectory._load_revisions` walks each version
  * location with `Script._list_py_dir` and keeps the names `_only_source_rev_file` accepts.
  */
-import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { AlembicEnvironment } from './environment';
 import { compareCodePoints } from './pyText';
@@ -70,15 +70,21 @@ function walk(top: string, recursive: boolean): { file: string; real: string }[]
     const files: string[] = [];
     const folders: string[] = [];
     const symlinks = new Set<string>();
+    const loops = new Set<string>();
     // `folder` is absolute and normalized, so joining is concatenating; path.join normalizes
     // every result again, which costs more than the listing itself on ten thousand files.
     const prefix = folder.endsWith(path.sep) ? folder : folder + path.sep;
     for (const entry of readFolder(folder)) {
       const link = entry.isSymbolicLink();
-      const stat = link ? statSync(prefix + entry.name, { throwIfNoEntry: false }) : entry;
+      const stat = link ? linkTarget(prefix + entry.name) : entry;
       if (!stat) continue;
       if (link) symlinks.add(entry.name);
-      if (stat.isDirectory()) {
+      if (stat === LOOP) {
+        // Python's scandir calls an entry it cannot stat a file. Listed, a looping revision
+        // file is reported as unreadable where Alembic fails on it, rather than vanishing.
+        loops.add(entry.name);
+        files.push(entry.name);
+      } else if (stat.isDirectory()) {
         if (!link) folders.push(entry.name);
       } else {
         files.push(entry.name);
@@ -87,18 +93,34 @@ function walk(top: string, recursive: boolean): { file: string; real: string }[]
     if (!path.basename(folder).endsWith('__pycache__')) {
       // Resolving the folder once, and only symbolic links one by one, keeps a listing of
       // thousands of files from costing thousands of realpath calls.
-      const realFolder = realpathSync(folder);
+      const realFolder = realpathOrUndefined(folder) ?? folder;
       const realPrefix = realFolder.endsWith(path.sep) ? realFolder : realFolder + path.sep;
       for (const name of files.sort(compareCodePoints)) {
         if (!isRevisionFileName(name)) continue;
         const file = prefix + name;
-        const real = symlinks.has(name) ? realpathOrUndefined(file) : realPrefix + name;
+        const real = loops.has(name) ? file : symlinks.has(name) ? realpathOrUndefined(file) : realPrefix + name;
         if (real !== undefined) result.push({ file, real });
       }
     }
     if (!recursive) return;
     for (const name of folders.sort(compareCodePoints)) visit(prefix + name);
   };
-  if (statSync(top, { throwIfNoEntry: false })?.isDirectory()) visit(path.resolve(top));
+  const stat = linkTarget(top);
+  if (stat !== LOOP && stat?.isDirectory()) visit(path.resolve(top));
   return result;
+}
+
+/** A symbolic link that leads back to itself, which no stat can follow (ELOOP). */
+const LOOP = Symbol('symlink loop');
+
+/**
+ * What a path leads to after following links: undefined when nothing is there (a broken link)
+ * or it cannot be read, LOOP for a link that loops.
+ */
+function linkTarget(file: string): Stats | typeof LOOP | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false });
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ELOOP' ? LOOP : undefined;
+  }
 }

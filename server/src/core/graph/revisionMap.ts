@@ -224,12 +224,15 @@ export class RevisionMap {
     const cyclic = (members: string[], dependency: boolean): void => {
       this.hasCycle = true;
       const kind = dependency ? 'Dependency cycle' : 'Cycle';
+      // Every member gets the same message, built once: a cycle through a whole history of ten
+      // thousand revisions would otherwise cost ten thousand copies of a list of ten thousand ids.
+      const message = `${kind} is detected in revisions (${listSome(members)}); Alembic refuses to load this history.`;
       for (const id of members) {
         const rev = revMap.get(id);
         if (!rev) continue;
         this.report({
           kind: 'revision-cycle',
-          message: `${kind} is detected in revisions (${members.join(', ')}); Alembic refuses to load this history.`,
+          message,
           revision: id,
           path: rev.path,
         });
@@ -393,3 +396,12 @@ export function iterateRelated(
 
 
 export { dedupe };
+
+/** How many members of a cycle a message names before it only counts the rest. */
+const CYCLE_IDS_SHOWN = 20;
+
+/** The ids, comma-separated as Alembic lists them, the tail of a long list replaced by a count. */
+function listSome(ids: readonly string[]): string {
+  if (ids.length <= CYCLE_IDS_SHOWN) return ids.join(', ');
+  return `${ids.slice(0, CYCLE_IDS_SHOWN).join(', ')} and ${ids.length - CYCLE_IDS_SHOWN} more`;
+}

@@ -1,7 +1,9 @@
 import type { ChangedRange, Tree } from '@lezer/common';
 import type { Problem } from '../types';
+import { scanRevisionHeader } from '../scan/headerScanner';
 import { dialectScope } from './dialectGuards';
 import { migrationFunction } from './functions';
+import { blankRegions, deepBracketRegions, TOO_DEEP_MESSAGE, type DeepRegion } from './nesting';
 import { readModule } from './moduleLevel';
 import { shiftStatementResult } from './opCalls';
 import { LineIndex } from './positions';
@@ -53,9 +55,41 @@ export function lineIndexOf(file: RevisionFile): LineIndex {
  * reads it. `RevisionFile.text` is that text.
  */
 export function parseRevisionFile(path: string, text: string): RevisionFile {
+  try {
+    return parseFresh(path, text);
+  } catch {
+    return withBomProblem(unreadable(path, withoutBom(text)), path, text);
+  }
+}
+
+function parseFresh(path: string, text: string): RevisionFile {
   const source = withoutBom(text);
+  const deep = deepBracketRegions(source);
+  if (deep.length > 0) return withBomProblem(parseTooDeep(path, source, deep).file, path, text);
   const file = extract(path, source, parsePython(source), undefined);
   return withBomProblem(file, path, text);
+}
+
+/**
+ * A file with brackets nested past Python's limit: the parser reads it with the too-deep parts
+ * blanked (same offsets and lines), and the file reports what Python reports, unless a syntax
+ * error comes earlier in the file, which Python would report first.
+ */
+function parseTooDeep(path: string, source: string, deep: readonly DeepRegion[]): IncrementalParse {
+  const shallow = blankRegions(source, deep);
+  const tree = parsePython(shallow);
+  const statements = new StatementCache(undefined);
+  const file = extract(path, shallow, tree, { previous: undefined, next: statements, edits: [] });
+  const lines = lineIndexOf(file);
+  const at = deep[0]!.from;
+  const earlier = file.problems.find((p) => p.code === 'python-syntax' && p.range && lines.offsetAt(p.range.start) < at);
+  if (!earlier) {
+    file.problems = file.problems.filter((p) => p.code !== 'python-syntax');
+    file.problems.push({ code: 'python-syntax', message: TOO_DEEP_MESSAGE, file: path, range: lines.rangeOf(at, at + 1) });
+  }
+  // Ranges are the same in both texts; the file keeps its real text, for rules and fixes.
+  file.text = source;
+  return { file, state: { text: shallow, tree, statements } };
 }
 
 /**
@@ -80,7 +114,32 @@ export function parseRevisionFileIncremental(
   previous?: ParseState,
   changes?: readonly ChangedRange[],
 ): IncrementalParse {
+  try {
+    return parseIncrementally(path, text, previous, changes);
+  } catch {
+    // Lezer reusing the previous tree can fail where a parse from scratch does not; the editor
+    // must then say what the CLI says.
+    if (previous) {
+      try {
+        return parseIncrementally(path, text, undefined, undefined);
+      } catch {
+        // Unreadable from scratch too.
+      }
+    }
+    // An empty state makes the next parse start from scratch.
+    return { file: withBomProblem(unreadable(path, withoutBom(text)), path, text), state: { text: '', tree: parsePython(''), statements: new StatementCache(undefined) } };
+  }
+}
+
+function parseIncrementally(path: string, text: string, previous: ParseState | undefined, changes: readonly ChangedRange[] | undefined): IncrementalParse {
   const source = withoutBom(text);
+  const deep = deepBracketRegions(source);
+  if (deep.length > 0) {
+    // The state keeps the blanked text its tree was parsed from, so the next edit's changes
+    // are computed against that text.
+    const parsed = parseTooDeep(path, source, deep);
+    return { file: withBomProblem(parsed.file, path, text), state: parsed.state };
+  }
   const edits = previous ? (changes ?? inferChanges(previous.text, source)) : [];
   let tree = parsePython(source, previous, edits);
   let statements = new StatementCache(previous?.statements);
@@ -94,6 +153,30 @@ export function parseRevisionFileIncremental(
     file = extract(path, source, tree, { previous: undefined, next: statements, edits: [] });
   }
   return { file: withBomProblem(file, path, text), state: { text: source, tree, statements } };
+}
+
+/** The start of the message of {@link unreadable}, by which tests recognise it. */
+export const UNREADABLE_MESSAGE = 'Alembic Pilot cannot read this file';
+
+/**
+ * A file the parser failed on. Lezer and our walks over its tree recurse, and an expression
+ * chained thousands deep (`f()()()…`, which Python refuses too, with RecursionError) overflows
+ * the stack or leaves lezer with a broken tree. Rather than fail the editor or the whole lint,
+ * the file gets the header scanner's reading (which does not recurse), no migration functions,
+ * and one problem saying why it was not read.
+ */
+function unreadable(path: string, source: string): RevisionFile {
+  const header = scanRevisionHeader(path, source);
+  const start = { line: 0, character: 0 };
+  // The message names no error: whether lezer overflows the stack or breaks its tree depends on
+  // how deep the stack already is, and the editor and the CLI must say the same thing.
+  const problem: Problem = {
+    code: 'python-syntax',
+    message: `${UNREADABLE_MESSAGE}: an expression in it is chained or nested thousands deep, beyond what its parser can follow, so it is not linted. Python refuses such expressions too.`,
+    file: path,
+    range: { start, end: start },
+  };
+  return { ...header, problems: [problem, ...header.problems], text: source, functions: [] };
 }
 
 /** The previous parse's statements, the cache this parse fills, and the edits in between. */

@@ -143,6 +143,9 @@ export class SqlEvaluator {
   }
 
   private name(name: string, pos: number, depth: number): EvaluatedString | undefined {
+    // `sql += ...` recurses here for each earlier statement, so the depth is checked here too:
+    // ten thousand such lines overflowed the stack.
+    if (depth > MAX_DEPTH) return undefined;
     const b = this.bindings.lookup(name, pos);
     if (!b || b.kind === 'opaque') return undefined;
     if (b.kind === 'assign') return this.evaluate(b.value, depth + 1);

@@ -1,4 +1,4 @@
-import type { Range } from '../types';
+import type { Problem, Range } from '../types';
 import { projectProblemsOf, rangeOrStart } from './graphProblems';
 import type { Rule, RuleContext } from './types';
 
@@ -28,14 +28,30 @@ function memberLiteral(ctx: RuleContext, placed: Range | undefined): Range | und
   const { revision, downRevision, dependsOn } = ctx.file;
   const wholeStatement = [revision, downRevision, dependsOn].some((a) => a && placed && sameRange(a.range, placed));
   if (!wholeStatement) return undefined;
-  const members = new Set<string>();
-  for (const p of ctx.project.problems()) {
-    if (p.code !== 'revision-cycle' || !p.file) continue;
-    const id = ctx.project.entry(p.file)?.revision?.revision;
-    if (id !== undefined) members.add(id);
-  }
+  const members = cycleMembers(ctx);
   const literals = [...(downRevision?.literals ?? []), ...(dependsOn?.literals ?? [])];
   return literals.find((l) => members.has(l.value))?.range ?? revision?.literals[0]?.range;
+}
+
+const membersByProblems = new WeakMap<readonly Problem[], Set<string>>();
+
+/**
+ * The ids of every revision in a cycle, collected once per graph: every member file asks, and
+ * a cycle through a whole history of ten thousand files made collecting them per file quadratic.
+ */
+function cycleMembers(ctx: RuleContext): Set<string> {
+  const all = ctx.project.problems();
+  let members = membersByProblems.get(all);
+  if (!members) {
+    members = new Set();
+    for (const p of all) {
+      if (p.code !== 'revision-cycle' || !p.file) continue;
+      const id = ctx.project.entry(p.file)?.revision?.revision;
+      if (id !== undefined) members.add(id);
+    }
+    membersByProblems.set(all, members);
+  }
+  return members;
 }
 
 function sameRange(a: Range, b: Range): boolean {

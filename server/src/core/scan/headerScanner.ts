@@ -3,6 +3,7 @@ import type { Problem, Range } from '../types';
 import { LineIndex } from '../parse/positions';
 import { extractDocstringHeaders } from '../parse/docstringHeaders';
 import { evaluateConcatenation, findStringLiteralEnd } from '../parse/literals';
+import { PYTHON_MAX_BRACKET_DEPTH, TOO_DEEP_MESSAGE } from '../parse/nesting';
 import { parseLiteralValue, plainContentStart } from './literalValue';
 import { detach } from './detach';
 
@@ -89,6 +90,7 @@ export function topLevelStatements(text: string, onError: (offset: number, messa
   const out: Statement[] = [];
   const n = text.length;
   let depth = 0;
+  let tooDeep = false;
   let stmtStart = -1;
   let lineStart = 0;
   let i = 0;
@@ -147,6 +149,10 @@ export function topLevelStatements(text: string, onError: (offset: number, messa
       case 91:
       case 123:
         depth++;
+        if (depth === PYTHON_MAX_BRACKET_DEPTH + 1 && !tooDeep) {
+          tooDeep = true;
+          onError(i, TOO_DEEP_MESSAGE);
+        }
         i++;
         break;
       case 41:

@@ -1,4 +1,5 @@
 import { evaluateStringLiteral, findStringLiteralEnd } from '../parse/literals';
+import { PYTHON_MAX_BRACKET_DEPTH } from '../parse/nesting';
 import { detach } from './detach';
 
 /**
@@ -104,6 +105,9 @@ export function parseLiteralValue(text: string, from: number, to: number): Liter
   const toks = tokenize(text, from, to);
   if (!toks || toks.length === 0) return undefined;
   let i = 0;
+  // Brackets nested past Python's limit make a file Python refuses; stopping there also keeps
+  // this recursive descent from overflowing the stack.
+  let depth = 0;
 
   const atom = (): LiteralValue | undefined => {
     const tok = toks[i];
@@ -130,9 +134,12 @@ export function parseLiteralValue(text: string, from: number, to: number): Liter
     }
     // A set (`{...}`) is not taken: Alembic would read its items in an arbitrary order.
     if (tok.value === '(' || tok.value === '[') {
+      if (depth >= PYTHON_MAX_BRACKET_DEPTH) return undefined;
       const close = tok.value === '(' ? ')' : ']';
       i++;
+      depth++;
       const seq = items(close);
+      depth--;
       const end = toks[i];
       if (!seq || !end || end.t !== 'punct' || end.value !== close) return undefined;
       i++;

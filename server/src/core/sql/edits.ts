@@ -13,6 +13,8 @@ import type { SqlLexResult } from './lexer';
 export function sqlRange(s: SqlString, start: number, end: number): Range {
   const from = s.positionAt(start);
   if (end <= start) return { start: from, end: from };
+  // Past a line break is the start of the next line, not a column beyond the end of this one.
+  if (s.text[end - 1] === '\n' || s.text[end - 1] === '\r') return { start: from, end: s.positionAt(end) };
   const last = s.positionAt(end - 1);
   return { start: from, end: { line: last.line, character: last.character + 1 } };
 }

@@ -14,8 +14,8 @@ export type LexNode =
   | { k: 'code'; code: string; module: boolean; line: number }
   | { k: 'control'; keyword: string; isEnd: boolean; text: string; line: number };
 
-/** Mako's coding comment: when the template's first line is one, it is skipped, not written. */
-const CODING = /#[^\n]*coding[:=]\s*([-\w.]+)[^\n]*\r?\n/y;
+/** What follows `coding` in Mako's coding comment; when the template's first line is one, it is skipped, not written. */
+const CODING_TAIL = /[:=]\s*[-\w.]+/y;
 const CONTROL = /[\t ]*(%(?!%)|##)[\t ]*((?:\\\r?\n|[^\r\n])*)(?:\r?\n|$)/y;
 const PERCENT = /(\s*)%%(%*)/y;
 const DOC = /<%doc>([\s\S]*?)<\/%doc>/y;
@@ -26,7 +26,11 @@ const PYTHON_BLOCK = /<%(!)?/y;
 const EXPRESSION = /\$\{/y;
 const TEXT = /([\s\S]*?)((?<=\n)(?=[ \t]*(?=%|##))|(?=\$\{)|(?=<\/?%)|(\\\r?\n)|$)/y;
 const COMMENT_LINE = /#[^\n]*\n/y;
-const STRING = /("""|'''|"|')[^\\]*?(?:\\[\s\S][^\\]*?)*\1/y;
+/**
+ * Mako's `("""|'''|"|')[^\\]*?(\\.[^\\]*?)*\1` (with re.S), one regex per quote kind, tried in the
+ * order the alternation tries them, so that a kind that failed can be skipped alone.
+ */
+const STRING_KINDS = ['"""', "'''", '"', "'"].map((quote) => ({ quote, re: new RegExp(`${quote}[^\\\\]*?(?:\\\\[\\s\\S][^\\\\]*?)*${quote}`, 'y') }));
 
 const UNTIL_CACHE = new Map<string, { stop: RegExp; scan: RegExp }>();
 
@@ -35,12 +39,15 @@ export class MakoLexer {
   private line = 1;
   private matchedLine = 1;
   readonly nodes: LexNode[] = [];
+  private lastNewline: number | undefined;
+  /** Quote kinds whose string found no closing quote, and from where (see matchString). */
+  private readonly unclosedFrom = new Map<string, number>();
 
   constructor(private readonly text: string) {}
 
   /** Lexes the whole template into a flat list of nodes, as Mako's `Lexer.parse` does. */
   parse(): LexNode[] {
-    if (this.text.startsWith('#')) this.match(CODING);
+    if (this.text.startsWith('#')) this.skipCodingLine();
     for (;;) {
       if (this.pos >= this.text.length) break;
       if (this.matchExpression() || this.matchControlLine() || this.matchDoc() || this.matchTagStart()) continue;
@@ -48,6 +55,30 @@ export class MakoLexer {
       throw failed('the template cannot be lexed', this.line);
     }
     return this.nodes;
+  }
+
+  /**
+   * Mako's coding comment, `#.*coding[:=]\s*([-\w.]+).*\r?\n` at the start, matched without
+   * that regex: its `.*` before `coding` backtracks over the whole line, which made a first line
+   * of 100,000 characters take minutes. The greedy `.*` takes the last `coding` of the line
+   * after which the rest of the pattern matches.
+   */
+  private skipCodingLine(): void {
+    const eol = this.text.indexOf('\n');
+    if (eol < 0) return;
+    const line = this.text.slice(0, eol);
+    for (let at = line.lastIndexOf('coding'); at >= 0; at = at === 0 ? -1 : line.lastIndexOf('coding', at - 1)) {
+      CODING_TAIL.lastIndex = at + 'coding'.length;
+      const tail = CODING_TAIL.exec(this.text);
+      if (!tail) continue;
+      // The rest of the line the encoding name is on, and its line end.
+      const end = this.text.indexOf('\n', CODING_TAIL.lastIndex);
+      if (end < 0) continue;
+      this.pos = end + 1;
+      for (let i = 0; i < this.pos; i++) if (this.text[i] === '\n') this.line++;
+      this.matchedLine = this.line;
+      return;
+    }
   }
 
   /** Mako's `match_reg`: an empty match still moves one character on. */
@@ -81,7 +112,7 @@ export class MakoLexer {
     let parens = 0;
     let brackets = 0;
     for (;;) {
-      if (this.match(COMMENT_LINE) || this.match(STRING)) continue;
+      if (this.matchCommentLine() || this.matchString()) continue;
       let m = this.match(cached.stop);
       if (m && !(watchNesting && (braces > 0 || parens > 0 || brackets > 0))) {
         return { text: this.text.slice(start, this.pos - m[1]!.length), end: m[1]! };
@@ -97,6 +128,32 @@ export class MakoLexer {
       }
       throw failed(`an unterminated tag or expression (expected ${stops.join(' or ')})`, startLine);
     }
+  }
+
+  /**
+   * `COMMENT_LINE`, skipped where no line end follows: there it cannot match, and trying it at
+   * each `#` of a long line rescanned the line every time (a minute for 100,000 of them).
+   */
+  private matchCommentLine(): boolean {
+    this.lastNewline ??= this.text.lastIndexOf('\n');
+    return this.pos <= this.lastNewline && this.match(COMMENT_LINE) !== null;
+  }
+
+  /**
+   * Mako's `STRING`, without trying again a quote kind that already failed to close earlier in
+   * the text. Where a string of a kind finds no closing quote, none that starts later does
+   * either: a later start is either a character that string's scan went past as an escape
+   * (after which both scans are in the same state) or an unescaped quote, which would have
+   * closed it. Trying again at every quote of an unclosed run was quadratic; so was trying `"""`
+   * again wherever `"` closed instead (`"""y"x\` repeated: 37 s for 280,000 characters).
+   */
+  private matchString(): boolean {
+    for (const kind of STRING_KINDS) {
+      if (!this.text.startsWith(kind.quote, this.pos) || (this.unclosedFrom.get(kind.quote) ?? Infinity) <= this.pos) continue;
+      if (this.match(kind.re)) return true;
+      this.unclosedFrom.set(kind.quote, this.pos);
+    }
+    return false;
   }
 
   private matchExpression(): boolean {

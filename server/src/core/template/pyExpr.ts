@@ -140,8 +140,19 @@ export function parseForHead(text: string, line?: number): { target: string; ite
   return { target, iter };
 }
 
+/**
+ * How deep an expression may nest. Revision templates nest a few levels; the parser and the
+ * evaluator recurse once per level, and a template of thousands (which Python's own parser
+ * refuses too) would overflow the stack.
+ */
+const MAX_DEPTH = 100;
+
+const depths = new WeakMap<Expr, number>();
+
 class Parser {
   private i = 0;
+  /** Recursive calls in progress, for MAX_DEPTH. */
+  private nesting = 0;
   constructor(
     private readonly tokens: Token[],
     private readonly line: number | undefined,
@@ -186,20 +197,39 @@ class Parser {
     if (this.peek().t !== 'end') throw unsupported(`the Python syntax ${this.describe(this.peek())}`, this.line);
   }
 
+  private tooDeep(): never {
+    throw unsupported(`an expression nested more than ${MAX_DEPTH} levels deep`, this.line);
+  }
+
+  /** `e`, one level above its deepest child. */
+  private node<T extends Expr>(e: T, children: readonly Expr[]): T {
+    const depth = 1 + children.reduce((max, c) => Math.max(max, depths.get(c) ?? 1), 0);
+    if (depth > MAX_DEPTH) this.tooDeep();
+    depths.set(e, depth);
+    return e;
+  }
+
   expression(): Expr {
-    const then = this.or();
-    if (!this.isKeyword('if')) return then;
-    this.i++;
-    const test = this.or();
-    this.keyword('else');
-    return { k: 'cond', test, then, else: this.expression() };
+    if (++this.nesting > MAX_DEPTH) this.tooDeep();
+    try {
+      const then = this.or();
+      if (!this.isKeyword('if')) return then;
+      this.i++;
+      const test = this.or();
+      this.keyword('else');
+      const otherwise = this.expression();
+      return this.node({ k: 'cond', test, then, else: otherwise }, [test, then, otherwise]);
+    } finally {
+      this.nesting--;
+    }
   }
 
   private or(): Expr {
     let left = this.and();
     while (this.isKeyword('or')) {
       this.i++;
-      left = { k: 'bool', op: 'or', left, right: this.and() };
+      const right = this.and();
+      left = this.node({ k: 'bool', op: 'or', left, right }, [left, right]);
     }
     return left;
   }
@@ -208,7 +238,8 @@ class Parser {
     let left = this.not();
     while (this.isKeyword('and')) {
       this.i++;
-      left = { k: 'bool', op: 'and', left, right: this.not() };
+      const right = this.not();
+      left = this.node({ k: 'bool', op: 'and', left, right }, [left, right]);
     }
     return left;
   }
@@ -216,7 +247,13 @@ class Parser {
   private not(): Expr {
     if (!this.isKeyword('not')) return this.comparison();
     this.i++;
-    return { k: 'not', operand: this.not() };
+    if (++this.nesting > MAX_DEPTH) this.tooDeep();
+    try {
+      const operand = this.not();
+      return this.node({ k: 'not', operand }, [operand]);
+    } finally {
+      this.nesting--;
+    }
   }
 
   private comparison(): Expr {
@@ -233,14 +270,15 @@ class Parser {
     }
     const right = this.modulo();
     if (this.isOp('==') || this.isOp('!=') || this.isKeyword('is')) throw unsupported('a chained comparison', this.line);
-    return { k: 'cmp', op, left, right };
+    return this.node({ k: 'cmp', op, left, right }, [left, right]);
   }
 
   private modulo(): Expr {
     let left = this.postfix();
     while (this.isOp('%')) {
       this.i++;
-      left = { k: 'mod', left, right: this.postfix() };
+      const right = this.postfix();
+      left = this.node({ k: 'mod', left, right }, [left, right]);
     }
     return left;
   }
@@ -250,7 +288,7 @@ class Parser {
     for (;;) {
       if (this.isOp('.')) {
         this.i++;
-        e = { k: 'attr', obj: e, name: this.name() };
+        e = this.node({ k: 'attr', obj: e, name: this.name() }, [e]);
       } else if (this.isOp('(')) {
         this.i++;
         const args: Expr[] = [];
@@ -260,7 +298,7 @@ class Parser {
           this.i++;
         }
         this.op(')');
-        e = { k: 'call', fn: e, args };
+        e = this.node({ k: 'call', fn: e, args }, [e, ...args]);
       } else {
         return e;
       }
@@ -307,7 +345,7 @@ class Parser {
         items.push(this.expression());
       }
       this.op(')');
-      return { k: 'tuple', items };
+      return this.node({ k: 'tuple', items }, items);
     }
     throw unsupported(`the Python syntax ${this.describe(t)}`, this.line);
   }

@@ -1,6 +1,9 @@
 import { failed, unsupported } from './errors';
 import { isTuple, pyRepr, pyStr, UNDEFINED, type PyValue } from './pyValue';
 
+/** The widest field `%` formatting is asked to pad to. */
+export const MAX_FIELD_WIDTH = 1_000_000;
+
 /**
  * Python's `format % values` for the conversions a file_template or a template expression
  * plausibly uses: `s`, `r`, `d`/`i`/`u`, `x`/`X`/`o`, with flags, width and precision.
@@ -77,6 +80,9 @@ function readSpec(format: string, start: number, what: string, line?: number): {
   if (conversion === undefined) throw failed(`${what}: incomplete format`, line);
   if (width === '*' || precision === '*') throw unsupported(`a '*' width or precision in ${what}`, line);
   const spec: Spec = { key, flags, width: width === undefined ? 0 : Number(width), precision: precision === undefined ? undefined : Number(precision || '0'), conversion };
+  // Python pads to any width it has the memory for; a string of millions of spaces in a file
+  // name or a template is no one's intent, and one of 10**300 cannot even be made.
+  if (spec.width > MAX_FIELD_WIDTH || (spec.precision ?? 0) > MAX_FIELD_WIDTH) throw unsupported(`a field width or precision over ${MAX_FIELD_WIDTH.toLocaleString('en-US')} in ${what}`, line);
   return { spec, end: SPEC.lastIndex };
 }
 

@@ -1,5 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { statOrUndefined } from '../fsStat';
 import type { AlembicEnvironment } from '../config';
 import { readIniFile } from '../config/ini';
 import { asPosix } from '../config/pyText';
@@ -79,7 +80,7 @@ const compiled = new Map<string, { mtimeMs: number; size: number; template: Comp
 
 /** The environment's script.py.mako, compiled once per change of the file. */
 export function loadScriptTemplate(file: string): CompiledTemplate {
-  const stat = statSync(file, { throwIfNoEntry: false });
+  const stat = statOrUndefined(file);
   if (!stat?.isFile()) throw failed(`${file} does not exist, so Alembic cannot generate revisions either`);
   const cached = compiled.get(file);
   if (cached?.mtimeMs === stat.mtimeMs && cached.size === stat.size) {
@@ -99,7 +100,7 @@ export function loadScriptTemplate(file: string): CompiledTemplate {
 }
 
 /** Mako reads a template file as UTF-8 after a BOM, unless a coding comment names another encoding. */
-function decodeTemplate(bytes: Uint8Array): string {
+export function decodeTemplate(bytes: Uint8Array): string {
   let text: string;
   try {
     // The decoder drops a leading BOM, as Mako does.

@@ -22,6 +22,9 @@ export function appendArgumentEdit(file: RevisionFile, call: OpCall, argument: s
   const close = lines.offsetAt(call.range.end) - 1;
   if (!last || file.text[close] !== ')') return undefined;
   const lastEnd = lines.offsetAt(last.range.end);
+  // In a call the parser recovered from, the last argument can run to the end of the call, and
+  // the `)` there closes a call inside it; such a call has no closing parenthesis to append at.
+  if (lastEnd > close) return undefined;
   const between = file.text.slice(lastEnd, close);
   const code = between
     .split('\n')
