@@ -159,8 +159,8 @@ describe('a migration that fails halfway', () => {
     const result = await runner.run({ env: sample.env(), operation: { kind: 'upgrade', target: 'heads' }, command, database: databaseOf(sample.url!) });
     expect(result.ok).toBe(false);
     expect(result.errorKind).toBe('alembic');
-    // The exception itself, not a line of SQLAlchemy's message after it ("[SQL: SELECT 1/0]").
-    expect(result.alembicError).toMatch(/^sqlalchemy\.exc\.\w+: \(psycopg2?\.errors\.DivisionByZero\) division by zero$/);
+    // The exception line first, then its statement; not the statement line alone.
+    expect(result.alembicError).toMatch(/^sqlalchemy\.exc\.\w+: \(psycopg2?\.errors\.DivisionByZero\) division by zero \[SQL: SELECT 1\/0\]$/);
     expect(result.message).toMatch(/stays at ab93e5d7c162, e6a3f8c1b920/);
     expect(result.after).toEqual(SAMPLE_HEADS);
     const tables = await withClient(sample.url!, async (c) => (await c.query(`SELECT to_regclass('half_done') AS a, to_regclass('step_one') AS b`)).rows[0]);
