@@ -41,16 +41,24 @@ function quantile(values, q) {
 
 /**
  * Starts the real server on the history. With `idle`, resolves once its start-up work is done:
- * the SQL parser has loaded (which re-lints every file) and a request queued after that lint
- * has been answered.
+ * the SQL parser has loaded, the server has said that it linted every file again with it, and
+ * the server has then had nothing to do for longer than its idle wait (1 s), after which it
+ * orders the history for the view, as it does whenever the user pauses.
  */
 async function startServer(history, idle) {
   const server = spawn(process.execPath, [path.join(repo, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
   let sqlLoaded;
   const sqlParser = new Promise((resolve) => (sqlLoaded = resolve));
+  let linted;
+  const lintedWithSql = new Promise((resolve) => (linted = resolve));
+  let sawSql = false;
   conn.onNotification('window/logMessage', (p) => {
-    if (/loaded PostgreSQL's SQL parser/.test(p.message)) sqlLoaded();
+    if (/loaded PostgreSQL's SQL parser/.test(p.message)) {
+      sawSql = true;
+      sqlLoaded();
+    }
+    if (sawSql && /brought the findings of every revision file up to date/.test(p.message)) linted();
   });
   conn.onNotification(() => undefined);
   conn.onRequest(() => null);
@@ -62,6 +70,8 @@ async function startServer(history, idle) {
   let { environments } = await conn.sendRequest('alembicPilot/environments', {});
   if (idle) {
     await sqlParser;
+    await lintedWithSql;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     ({ environments } = await conn.sendRequest('alembicPilot/environments', {}));
   }
   const env = environments[0];
@@ -91,7 +101,8 @@ async function main() {
   try {
     const db = { kind: 'ok', name: 'dev', current: [env.heads[0]], pending: 0 };
 
-    // The first expansion on an idle server also orders the history (alembic history order).
+    // The first expansion on an idle server: the server ordered the history (alembic history
+    // order) while it was idle, so this request only slices it.
     t = performance.now();
     const first = await new HistoryPages(source).children(env, db, history.dir);
     const firstMs = performance.now() - t;
@@ -119,7 +130,7 @@ async function main() {
 
     const worst = Math.max(firstMs, quantile(series.expand, 0.95));
     const rows = [
-      ['first expansion (orders the history)', [firstMs]],
+      ['first expansion (server idle, history ordered while idle)', [firstMs]],
       ['expand (fresh view, server warm)', series.expand],
       ['redraw after a state change (pages cached)', series.redraw],
       ['Load more… (next 200) and redraw', series.loadMore],
@@ -135,7 +146,8 @@ The view's data logic (\`client/src/tree/pages.ts\`) against the real \`dist/ser
 generated history of \`bench/history.mjs\`: one paged \`alembicPilot/graph\` request (200 revisions) plus the
 states, labels and tooltips of the 200 items, as the tree provider's \`getChildren\` for an environment.
 The server is idle when these are measured: it had discovered, parsed and linted the history (twice:
-again once the SQL parser loaded) in ${formatMs(readyMs)}. A view expanded at the same moment the window opens
+again once the SQL parser loaded), and ordered it for the view after a second of idleness, in
+${formatMs(readyMs)}. A view expanded at the same moment the window opens
 waits for that start-up: its first page arrived ${formatMs(earlyMs)} after the server started (not counted below).
 
 | getChildren | Runs | Median | p95 | Max |

@@ -235,11 +235,34 @@ function pump(): void {
     if (model.busy) {
       backgroundSince ??= performance.now();
       pump();
-    } else if (backgroundSince !== undefined) {
-      connection.console.info(`Alembic Pilot brought the findings of every revision file up to date in the background in ${Math.round(performance.now() - backgroundSince)} ms.`);
-      backgroundSince = undefined;
+    } else {
+      if (backgroundSince !== undefined) {
+        connection.console.info(`Alembic Pilot brought the findings of every revision file up to date in the background in ${Math.round(performance.now() - backgroundSince)} ms.`);
+        backgroundSince = undefined;
+      }
+      warmWhenIdle();
     }
   });
+}
+
+/** How long the server must have had nothing to do before it orders the histories. */
+const WARM_AFTER_IDLE_MS = 1000;
+let warmTimer: NodeJS.Timeout | undefined;
+
+/**
+ * Orders the histories for the Revisions view once the user has paused: each keystroke that
+ * edits a header changes the graph, and ordering a long history between two keystrokes would
+ * delay the second one's findings, so every new round of work restarts the wait.
+ */
+function warmWhenIdle(): void {
+  if (warmTimer !== undefined) clearTimeout(warmTimer);
+  warmTimer = setTimeout(() => {
+    warmTimer = undefined;
+    if (model.busy || pumpScheduled) return;
+    guarded('ordering the history for the Revisions view', () => model.warmHistoryOrders());
+  }, WARM_AFTER_IDLE_MS);
+  // A pending warm-up must not keep a server whose client went away alive.
+  warmTimer.unref();
 }
 
 /** When the current stretch of background linting began, for the log line at its end. */

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { historyOrder } from '../../../server/src/lsp/graphView';
 import { WorkspaceModel } from '../../../server/src/lsp/workspaceModel';
 
 /** Which diagnostics the model hands out to publish after keystrokes and listing changes. */
@@ -54,5 +55,25 @@ describe('WorkspaceModel.diagnostics', () => {
     const after = m.diagnostics();
     expect([...after.keys()].sort()).toEqual([...first.keys()].sort());
     expect([...after.values()].every((d) => d.length === 0)).toBe(true);
+  });
+});
+
+describe('WorkspaceModel.warmHistoryOrders', () => {
+  it('orders the history the view asks for next, and orders it again after a header edit', async () => {
+    const m = await model();
+    const [{ project }] = m.projects();
+    m.warmHistoryOrders();
+    const warmed = historyOrder(project.script);
+    expect(warmed.revisions.length).toBeGreaterThan(0);
+    // The next request finds the same (cached) order instead of walking the history again.
+    expect(historyOrder(project.script)).toBe(warmed);
+    expect(m.graph()[0]!.revisions.map((r) => r.id)).toEqual(warmed.revisions.map((r) => r.revision));
+    // A header edit gives a new graph, which is ordered anew.
+    const file = path.join(work, MERGE);
+    m.setText(file, readFileSync(file, 'utf8').replace("revision: str = '7d40e9b1f3a6'", "revision: str = '7d40e9b1f3a7'"));
+    m.warmHistoryOrders();
+    const again = historyOrder(project.script);
+    expect(again).not.toBe(warmed);
+    expect(again.revisions.map((r) => r.revision)).toContain('7d40e9b1f3a7');
   });
 });
