@@ -101,11 +101,12 @@ function hasToJson(value: unknown): value is { toJSON(): unknown } {
 
 /**
  * The parser gives up on a file (see UNREADABLE_MESSAGE) only where lezer itself cannot build
- * or walk the tree; a file lezer reads must be read. Otherwise our own code failed on it.
+ * or walk the tree, or where lezer's error recovery ran past the parse budget (parseBudgetMs);
+ * a file lezer reads in time must be read. Otherwise our own code failed on it.
  */
 function checkUnreadable(file: RevisionFile): void {
   const problem = file.problems.find((p) => p.message.startsWith(UNREADABLE_MESSAGE));
-  if (!problem) return;
+  if (!problem || problem.message.includes('its parser gave up after')) return;
   try {
     const tree = pythonParser.parse(blankRegions(file.text, deepBracketRegions(file.text)));
     tree.cursor().iterate((node) => void node.name);

@@ -95,3 +95,39 @@ export function missingVersionLocation(): PathologicalProject {
   writeFileSync(path.join(versions, 'a1_first.py'), `${header('a1', undefined)}${EMPTY_BODIES}`);
   return { name: 'a version location that does not exist', root, file: 'alembic/versions/a1_first.py' };
 }
+
+/**
+ * A 160,000-character line that does not parse, shaped like what the long fuzz run found (a
+ * migration whose list comprehension lost its opening line, then an INSERT built on one line with
+ * Python 2 `ur""` strings in it): lezer's error recovery takes time quadratic in the line's
+ * length on it, 12 s of CPU here without a budget.
+ */
+export function brokenLongLine(): PathologicalProject {
+  const { root, versions } = project('broken-long-line');
+  const n = 12_000;
+  const body = [
+    'def upgrade():',
+    '    connection = op.get_bind()',
+    '            "id": row.id,',
+    '            "name": row.name,',
+    '        }',
+    '        for row in rows',
+    '    ]',
+    '',
+    '    if rows:',
+    '        connection.execute(',
+    '            sa.text(',
+    `                "INSERT INTO(${'"a", "b")('.repeat(n)}"a"${'ur"x"'.repeat(4)}, "b")(${'"a", "b")('.repeat(n / 3)} t (id, name) "`,
+    '                "VALUES (:id, :name)"',
+    '            ),',
+    '            rows,',
+    '        )',
+    '',
+    '',
+    'def downgrade():',
+    '    pass',
+    '',
+  ].join('\r\n');
+  writeFileSync(path.join(versions, 'a1_broken.py'), `${header('a1', undefined).replace(/\n/g, '\r\n')}${body}`);
+  return { name: 'a 160,000-character line that does not parse', root, file: 'alembic/versions/a1_broken.py' };
+}

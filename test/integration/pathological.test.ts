@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from 'vscode-languageserver-protocol/node';
 import { GraphRequest, type GraphEnvironment } from '../../server/src/protocol';
 import {
+  brokenLongLine,
   cyclicChain,
   hugeMigration,
   hugeSqlString,
@@ -32,6 +33,7 @@ let sql: ReturnType<typeof hugeSqlString>;
 let cycle: PathologicalProject;
 let loop: PathologicalProject;
 let missing: PathologicalProject;
+let broken: PathologicalProject;
 
 beforeAll(() => {
   huge = hugeMigration();
@@ -39,10 +41,11 @@ beforeAll(() => {
   cycle = cyclicChain();
   loop = symlinkLoop();
   missing = missingVersionLocation();
+  broken = brokenLongLine();
 });
 
 afterAll(() => {
-  for (const p of [huge, sql, cycle, loop, missing]) if (p) rmSync(p.root, { recursive: true, force: true });
+  for (const p of [huge, sql, cycle, loop, missing, broken]) if (p) rmSync(p.root, { recursive: true, force: true });
 });
 
 interface CliRun {
@@ -77,6 +80,14 @@ describe('pathological inputs through the CLI', () => {
     const lint = await cli(sql, 'lint');
     expect(lint.code).toBe(1);
     expect(lint.stdout).toContain(`a1_sql.py:${sql.line + 1}:${sql.errorColumn + 1}: error[sql-syntax] PostgreSQL rejects this SQL (syntax error at end of input)`);
+    expect(lint.ms).toBeLessThan(LIMIT_MS);
+  });
+
+  it('a 160,000-character line that does not parse', async () => {
+    const lint = await cli(broken, 'lint');
+    expect(lint.code).toBe(1);
+    // The parser's time budget (2 s plus 10 s per million characters) ends lezer's error recovery.
+    expect(lint.stdout).toMatch(/a1_broken\.py:1:1: error\[python-syntax\] Alembic Pilot cannot read this file: its parser gave up after 4 s/);
     expect(lint.ms).toBeLessThan(LIMIT_MS);
   });
 
@@ -172,6 +183,12 @@ describe('pathological inputs through the language server', () => {
     await served.client.open(served.client.uri(sql.file!));
     const d = await finding(sql, served, sql.file!, 'sql-syntax');
     expect(d.range.start).toEqual({ line: sql.line, character: sql.errorColumn });
+  });
+
+  it('a 160,000-character line that does not parse, opened', async () => {
+    const served = await serve(broken);
+    await served.client.open(served.client.uri(broken.file!));
+    await finding(broken, served, broken.file!, 'python-syntax', /its parser gave up after 4 s/);
   });
 
   it('a 10,000-long chain with a cycle', async () => {

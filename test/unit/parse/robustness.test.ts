@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TOO_DEEP_MESSAGE } from '../../../server/src/core/parse/nesting';
 import { parseRevisionFile, parseRevisionFileIncremental, UNREADABLE_MESSAGE } from '../../../server/src/core/parse/revisionFile';
+import { parseBudgetMs, parsePython, ParseTooSlowError } from '../../../server/src/core/parse/syntax';
 import type { Position } from '../../../server/src/core/types';
 
 // Fragments that build migration-like code, broken or not.
@@ -74,5 +75,21 @@ describe('nesting beyond what Python or the parser can follow (found by fuzzing)
     expect(file.problems.map((p) => p.message)).toEqual([expect.stringMatching(new RegExp(`^${UNREADABLE_MESSAGE}`))]);
     expect(file.revision?.ids).toEqual(['a1']);
     expect(file.functions).toEqual([]);
+  });
+});
+
+describe('the parse budget', () => {
+  // Lezer's error recovery on this line takes time quadratic in its length (what the fuzz run found).
+  const line = `x = f("a(${'"a", "b")('.repeat(2_000)}"a"${'ur"x"'.repeat(4)}, "b")("\n`;
+  const text = `    ]\nif rows:\n    g(\n        h(\n${line}`;
+
+  it('ends a parse that runs past it, and leaves a parse within it alone', () => {
+    expect(() => parsePython(text, undefined, undefined, 1)).toThrow(ParseTooSlowError);
+    expect(parsePython(text, undefined, undefined, 60_000).length).toBe(text.length);
+  });
+
+  it('grows with the text: 2 s, plus 10 s per million characters', () => {
+    expect(parseBudgetMs(0)).toBe(2000);
+    expect(parseBudgetMs(1_000_000)).toBe(12_000);
   });
 });

@@ -9,7 +9,7 @@ import { shiftStatementResult } from './opCalls';
 import { LineIndex } from './positions';
 import type { Source } from './pyValues';
 import { StatementCache, StatementReuse } from './statementCache';
-import { inferChanges, type ParsedText, parsePython } from './syntax';
+import { inferChanges, parseBudgetMs, type ParsedText, parsePython, ParseTooSlowError } from './syntax';
 import { findSyntaxProblem } from './syntaxProblems';
 import type { MigrationFunction, RevisionFile } from './types';
 
@@ -57,8 +57,8 @@ export function lineIndexOf(file: RevisionFile): LineIndex {
 export function parseRevisionFile(path: string, text: string): RevisionFile {
   try {
     return parseFresh(path, text);
-  } catch {
-    return withBomProblem(unreadable(path, withoutBom(text)), path, text);
+  } catch (e) {
+    return withBomProblem(unreadable(path, withoutBom(text), e), path, text);
   }
 }
 
@@ -66,7 +66,7 @@ function parseFresh(path: string, text: string): RevisionFile {
   const source = withoutBom(text);
   const deep = deepBracketRegions(source);
   if (deep.length > 0) return withBomProblem(parseTooDeep(path, source, deep).file, path, text);
-  const file = extract(path, source, parsePython(source), undefined);
+  const file = extract(path, source, parsePython(source, undefined, undefined, parseBudgetMs(source.length)), undefined);
   return withBomProblem(file, path, text);
 }
 
@@ -77,7 +77,7 @@ function parseFresh(path: string, text: string): RevisionFile {
  */
 function parseTooDeep(path: string, source: string, deep: readonly DeepRegion[]): IncrementalParse {
   const shallow = blankRegions(source, deep);
-  const tree = parsePython(shallow);
+  const tree = parsePython(shallow, undefined, undefined, parseBudgetMs(shallow.length));
   const statements = new StatementCache(undefined);
   const file = extract(path, shallow, tree, { previous: undefined, next: statements, edits: [] });
   const lines = lineIndexOf(file);
@@ -114,12 +114,14 @@ export function parseRevisionFileIncremental(
   previous?: ParseState,
   changes?: readonly ChangedRange[],
 ): IncrementalParse {
+  let failure: unknown;
   try {
     return parseIncrementally(path, text, previous, changes);
-  } catch {
+  } catch (e) {
+    failure = e;
     // Lezer reusing the previous tree can fail where a parse from scratch does not; the editor
-    // must then say what the CLI says.
-    if (previous) {
+    // must then say what the CLI says. A parse that ran out of time would only do so again.
+    if (previous && !(e instanceof ParseTooSlowError)) {
       try {
         return parseIncrementally(path, text, undefined, undefined);
       } catch {
@@ -127,7 +129,7 @@ export function parseRevisionFileIncremental(
       }
     }
     // An empty state makes the next parse start from scratch.
-    return { file: withBomProblem(unreadable(path, withoutBom(text)), path, text), state: { text: '', tree: parsePython(''), statements: new StatementCache(undefined) } };
+    return { file: withBomProblem(unreadable(path, withoutBom(text), failure), path, text), state: { text: '', tree: parsePython(''), statements: new StatementCache(undefined) } };
   }
 }
 
@@ -141,14 +143,15 @@ function parseIncrementally(path: string, text: string, previous: ParseState | u
     return { file: withBomProblem(parsed.file, path, text), state: parsed.state };
   }
   const edits = previous ? (changes ?? inferChanges(previous.text, source)) : [];
-  let tree = parsePython(source, previous, edits);
+  const budget = parseBudgetMs(source.length);
+  let tree = parsePython(source, previous, edits, budget);
   let statements = new StatementCache(previous?.statements);
   let file = extract(path, source, tree, { previous: previous?.statements, next: statements, edits });
   if (previous && file.problems.some((p) => p.code === 'python-syntax')) {
     // Lezer's incremental parse may recover from a syntax error differently than a parse from
     // scratch, and the CLI parses from scratch. While the file does not parse, every keystroke
     // parses it whole, so the editor and CI always report the same thing.
-    tree = parsePython(source);
+    tree = parsePython(source, undefined, undefined, budget);
     statements = new StatementCache(undefined);
     file = extract(path, source, tree, { previous: undefined, next: statements, edits: [] });
   }
@@ -165,14 +168,18 @@ export const UNREADABLE_MESSAGE = 'Alembic Pilot cannot read this file';
  * the file gets the header scanner's reading (which does not recurse), no migration functions,
  * and one problem saying why it was not read.
  */
-function unreadable(path: string, source: string): RevisionFile {
+function unreadable(path: string, source: string, failure: unknown): RevisionFile {
   const header = scanRevisionHeader(path, source);
   const start = { line: 0, character: 0 };
   // The message names no error: whether lezer overflows the stack or breaks its tree depends on
   // how deep the stack already is, and the editor and the CLI must say the same thing.
+  const why =
+    failure instanceof ParseTooSlowError
+      ? `its parser gave up after ${Math.round(failure.budgetMs / 1000)} s, which happens only on very long lines that do not parse (unbalanced quotes or brackets), so it is not linted. Python reports the first error in it.`
+      : 'an expression in it is chained or nested thousands deep, beyond what its parser can follow, so it is not linted. Python refuses such expressions too.';
   const problem: Problem = {
     code: 'python-syntax',
-    message: `${UNREADABLE_MESSAGE}: an expression in it is chained or nested thousands deep, beyond what its parser can follow, so it is not linted. Python refuses such expressions too.`,
+    message: `${UNREADABLE_MESSAGE}: ${why}`,
     file: path,
     range: { start, end: start },
   };

@@ -15,19 +15,53 @@ export interface ParsedText {
  * from `previous.text` to `text` as lezer describes them (offsets in the old text, then in
  * the new one); when they are omitted they are inferred as one edit spanning everything
  * between the longest common prefix and suffix, which is exact for a single edit and still
- * correct (just less reuse) for several.
+ * correct (just less reuse) for several. With `budgetMs`, a parse that takes longer throws
+ * {@link ParseTooSlowError}.
  */
-export function parsePython(text: string, previous?: ParsedText, changes?: readonly ChangedRange[]): Tree {
+export function parsePython(text: string, previous?: ParsedText, changes?: readonly ChangedRange[], budgetMs?: number): Tree {
   // Lezer's incremental parse of a text that does not end with a line break can close the
   // last function's block differently than a parse from scratch (about 2% of one-character
   // edits of real migrations: `upgrade()` then swallows `downgrade()`), so such a text, or one
   // whose previous version was such a text, is parsed whole. Found by fuzzing; VS Code does
   // not add a final newline unless told to, so the editor meets these files.
-  if (!previous || !endsWithLineBreak(text) || !endsWithLineBreak(previous.text)) return parser.parse(text);
+  if (!previous || !endsWithLineBreak(text) || !endsWithLineBreak(previous.text)) return run(text, undefined, budgetMs);
   const ranges = changes ?? inferChanges(previous.text, text);
   if (ranges.length === 0 && previous.text === text) return previous.tree;
   const fragments = TreeFragment.applyChanges(TreeFragment.addTree(previous.tree), ranges);
-  return parser.parse(text, fragments);
+  return run(text, fragments, budgetMs);
+}
+
+/**
+ * Thrown by {@link parsePython} when a parse runs past its budget. Lezer's error recovery can
+ * take time quadratic in the length of a line: a 130,000-character line of unbalanced quotes and
+ * brackets took 7 to 29 s (found by the long fuzz run), where a parse of a real migration of that
+ * size takes milliseconds.
+ */
+export class ParseTooSlowError extends Error {
+  constructor(readonly budgetMs: number) {
+    super(`parsing took longer than ${Math.round(budgetMs / 1000)} s`);
+  }
+}
+
+/**
+ * How long the parse of a text of `length` characters may take: 2 s plus 10 s per million
+ * characters. Lezer reads real Python at one to three million characters a second, so only a
+ * parse stuck in error recovery comes near it, even on a loaded machine.
+ */
+export function parseBudgetMs(length: number): number {
+  return 2000 + length / 100;
+}
+
+function run(text: string, fragments: readonly TreeFragment[] | undefined, budgetMs: number | undefined): Tree {
+  if (budgetMs === undefined) return parser.parse(text, fragments);
+  const parse = parser.startParse(text, fragments);
+  const deadline = performance.now() + budgetMs;
+  for (let steps = 1; ; steps++) {
+    const tree = parse.advance();
+    if (tree) return tree;
+    // Reading the clock on every step would cost more than some steps do.
+    if (steps % 64 === 0 && performance.now() > deadline) throw new ParseTooSlowError(budgetMs);
+  }
 }
 
 function endsWithLineBreak(text: string): boolean {
