@@ -101,12 +101,12 @@ function hasToJson(value: unknown): value is { toJSON(): unknown } {
 
 /**
  * The parser gives up on a file (see UNREADABLE_MESSAGE) only where lezer itself cannot build
- * or walk the tree, or where lezer's error recovery ran past the parse budget (parseBudgetMs);
+ * or walk the tree, or where lezer's error recovery ran past the parse budget (parseBudget);
  * a file lezer reads in time must be read. Otherwise our own code failed on it.
  */
 function checkUnreadable(file: RevisionFile): void {
   const problem = file.problems.find((p) => p.message.startsWith(UNREADABLE_MESSAGE));
-  if (!problem || problem.message.includes('its parser gave up after')) return;
+  if (!problem || problem.message.includes('its parser gave up on a very long line')) return;
   try {
     const tree = pythonParser.parse(blankRegions(file.text, deepBracketRegions(file.text)));
     tree.cursor().iterate((node) => void node.name);

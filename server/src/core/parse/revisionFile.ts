@@ -9,7 +9,7 @@ import { shiftStatementResult } from './opCalls';
 import { LineIndex } from './positions';
 import type { Source } from './pyValues';
 import { StatementCache, StatementReuse } from './statementCache';
-import { inferChanges, parseBudgetMs, type ParsedText, parsePython, ParseTooSlowError } from './syntax';
+import { inferChanges, parseBudget, type ParsedText, parsePython, ParseTooSlowError } from './syntax';
 import { findSyntaxProblem } from './syntaxProblems';
 import type { MigrationFunction, RevisionFile } from './types';
 
@@ -66,7 +66,7 @@ function parseFresh(path: string, text: string): RevisionFile {
   const source = withoutBom(text);
   const deep = deepBracketRegions(source);
   if (deep.length > 0) return withBomProblem(parseTooDeep(path, source, deep).file, path, text);
-  const file = extract(path, source, parsePython(source, undefined, undefined, parseBudgetMs(source.length)), undefined);
+  const file = extract(path, source, parsePython(source, undefined, undefined, parseBudget(source.length)), undefined);
   return withBomProblem(file, path, text);
 }
 
@@ -77,7 +77,7 @@ function parseFresh(path: string, text: string): RevisionFile {
  */
 function parseTooDeep(path: string, source: string, deep: readonly DeepRegion[]): IncrementalParse {
   const shallow = blankRegions(source, deep);
-  const tree = parsePython(shallow, undefined, undefined, parseBudgetMs(shallow.length));
+  const tree = parsePython(shallow, undefined, undefined, parseBudget(shallow.length));
   const statements = new StatementCache(undefined);
   const file = extract(path, shallow, tree, { previous: undefined, next: statements, edits: [] });
   const lines = lineIndexOf(file);
@@ -120,12 +120,13 @@ export function parseRevisionFileIncremental(
   } catch (e) {
     failure = e;
     // Lezer reusing the previous tree can fail where a parse from scratch does not; the editor
-    // must then say what the CLI says. A parse that ran out of time would only do so again.
-    if (previous && !(e instanceof ParseTooSlowError)) {
+    // must then say what the CLI says (its parse budget included).
+    if (previous) {
       try {
         return parseIncrementally(path, text, undefined, undefined);
-      } catch {
-        // Unreadable from scratch too.
+      } catch (again) {
+        // Unreadable from scratch too, and for the reason a parse from scratch gives.
+        failure = again;
       }
     }
     // An empty state makes the next parse start from scratch.
@@ -143,7 +144,7 @@ function parseIncrementally(path: string, text: string, previous: ParseState | u
     return { file: withBomProblem(parsed.file, path, text), state: parsed.state };
   }
   const edits = previous ? (changes ?? inferChanges(previous.text, source)) : [];
-  const budget = parseBudgetMs(source.length);
+  const budget = parseBudget(source.length);
   let tree = parsePython(source, previous, edits, budget);
   let statements = new StatementCache(previous?.statements);
   let file = extract(path, source, tree, { previous: previous?.statements, next: statements, edits });
@@ -175,7 +176,7 @@ function unreadable(path: string, source: string, failure: unknown): RevisionFil
   // how deep the stack already is, and the editor and the CLI must say the same thing.
   const why =
     failure instanceof ParseTooSlowError
-      ? `its parser gave up after ${Math.round(failure.budgetMs / 1000)} s, which happens only on very long lines that do not parse (unbalanced quotes or brackets), so it is not linted. Python reports the first error in it.`
+      ? 'its parser gave up on a very long line that does not parse (unbalanced quotes or brackets), where it would have taken seconds to minutes, so it is not linted. Python reports the first error in it.'
       : 'an expression in it is chained or nested thousands deep, beyond what its parser can follow, so it is not linted. Python refuses such expressions too.';
   const problem: Problem = {
     code: 'python-syntax',
