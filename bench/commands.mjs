@@ -1,4 +1,4 @@
-// The processes bench/run.mjs times and the facts it reports beside them: commands run with an
+// The processes the benchmarks time and the facts they report beside them: commands run with an
 // argument array (no shell), the harness's Python and Alembic, the CPU model.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -136,4 +136,48 @@ export function alembicHeads(text) {
     .map((line) => line.trim().split(/\s+/)[0])
     .filter((id) => id && id.length > 0)
     .sort();
+}
+
+let cpuFiles = 0;
+
+/**
+ * Runs a program with an argument array and resolves with its wall time, output and exit code;
+ * with `cpuDir`, it runs under GNU time, which also gives its CPU time (user + system), a
+ * figure that other work on the machine disturbs much less than the wall time.
+ * @param {string} file
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnOptions} options
+ * @param {string} [cpuDir]
+ * @returns {Promise<{ ms: number, cpuMs: number | undefined, code: number | null, stdout: string, stderr: string }>}
+ */
+export function timed(file, args, options, cpuDir) {
+  return new Promise((resolve, reject) => {
+    const cpuFile = cpuDir === undefined ? undefined : path.join(cpuDir, `cpu-${cpuFiles++}`);
+    const [program, argv] = cpuFile === undefined ? [file, args] : [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, file, ...args]];
+    const started = performance.now();
+    const child = spawn(program, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    /** @type {Buffer[]} */
+    const out = [];
+    /** @type {Buffer[]} */
+    const err = [];
+    child.stdout?.on('data', (d) => out.push(d));
+    child.stderr?.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      const cpuMs = cpuFile === undefined ? undefined : readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((sum, v) => sum + Number(v) * 1000, 0);
+      resolve({ ms, cpuMs, code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+/**
+ * bench/stateHelpers.ts (the throwaway PostgreSQL and the harness's Python), bundled into
+ * `workDir` with esbuild and required, so the state and seed benchmarks use the tests' own code.
+ * @param {string} workDir
+ */
+export async function stateHelpers(workDir) {
+  const bundle = path.join(workDir, 'state-helpers.cjs');
+  await esbuild.build({ entryPoints: [path.join(repo, 'bench', 'stateHelpers.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  return createRequire(import.meta.url)(bundle);
 }

@@ -12,56 +12,21 @@
 // Environment:
 //   BENCH_SEEDS_RUNS=N       timed runs of each command (default 10)
 //   BENCH_WRITE_DOCS=0       print the results without touching docs/BENCHMARKS.md
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { envInt, GNU_TIME, stateHelpers, timed } from './commands.mjs';
 import { formatMs, median, writeDocs } from './report.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_MS = 1000;
-const RUNS = Number(process.env.BENCH_SEEDS_RUNS ?? 10);
-if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`BENCH_SEEDS_RUNS must be a positive integer, not '${process.env.BENCH_SEEDS_RUNS}'.`);
+const RUNS = envInt('BENCH_SEEDS_RUNS', 10);
 
-const GNU_TIME = '/usr/bin/time';
-let cpuFiles = 0;
-
-/**
- * Runs a program with an argument array: wall time, output, exit code, and with `cpuDir` its CPU
- * time (user + system, from GNU time), which other work on a shared machine disturbs much less.
- */
-function timed(file, args, options, cpuDir) {
-  return new Promise((resolve, reject) => {
-    const cpuFile = cpuDir === undefined ? undefined : path.join(cpuDir, `cpu-${cpuFiles++}`);
-    const [program, argv] = cpuFile === undefined ? [file, args] : [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, file, ...args]];
-    const started = performance.now();
-    const child = spawn(program, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - started;
-      const cpuMs = cpuFile === undefined ? undefined : readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((sum, v) => sum + Number(v) * 1000, 0);
-      resolve({ ms, cpuMs, code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
-
-async function helpers(workDir) {
-  const bundle = path.join(workDir, 'state-helpers.cjs');
-  await esbuild.build({ entryPoints: [path.join(repo, 'bench', 'stateHelpers.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
-  return createRequire(import.meta.url)(bundle);
-}
 
 async function main() {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-bench-seeds-'));
-  const h = await helpers(workDir);
+  const h = await stateHelpers(workDir);
   const [python, server] = await Promise.all([h.alembicPython(), h.startPostgres()]);
   try {
     const alembicVersion = await h.alembicVersionOf(python);

@@ -11,75 +11,24 @@
 //   BENCH_STATE_RUNS=N       timed runs of each process (default 10)
 //   BENCH_STATE_READS=N      timed in-process refreshes (default 200)
 //   BENCH_WRITE_DOCS=0       print the results without touching docs/BENCHMARKS.md
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { envInt, GNU_TIME, stateHelpers, timed } from './commands.mjs';
 import { formatMs, median, writeDocs } from './report.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_REFRESH = 20;
 const TARGET_STATUS = 4;
 
-function envInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not '${raw}'.`);
-  return value;
-}
-
 const RUNS = envInt('BENCH_STATE_RUNS', 10);
 const READS = envInt('BENCH_STATE_READS', 200);
 
-const GNU_TIME = '/usr/bin/time';
-let cpuFiles = 0;
-
-/**
- * Runs a program with an argument array and resolves with its wall time, output and exit code;
- * with `cpuDir`, it runs under GNU time, which also gives its CPU time (user + system), a
- * figure that other work on the machine disturbs much less than the wall time.
- */
-function timed(file, args, options, cpuDir) {
-  return new Promise((resolve, reject) => {
-    const cpuFile = cpuDir === undefined ? undefined : path.join(cpuDir, `cpu-${cpuFiles++}`);
-    const [program, argv] = cpuFile === undefined ? [file, args] : [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, file, ...args]];
-    const started = performance.now();
-    const child = spawn(program, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - started;
-      const cpuMs = cpuFile === undefined ? undefined : readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((sum, v) => sum + Number(v) * 1000, 0);
-      resolve({ ms, cpuMs, code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
-
-async function helpers(workDir) {
-  const bundle = path.join(workDir, 'state-helpers.cjs');
-  await esbuild.build({
-    entryPoints: [path.join(repo, 'bench', 'stateHelpers.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-  return createRequire(import.meta.url)(bundle);
-}
-
 async function main() {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-bench-state-'));
-  const h = await helpers(workDir);
+  const h = await stateHelpers(workDir);
   const [python, server] = await Promise.all([h.alembicPython(), h.startPostgres()]);
   const reader = new h.VersionStateReader();
   try {
