@@ -1,4 +1,5 @@
 import { unsafeIdentifier } from '../core/template/identifiers';
+import type { OutputLine } from './process';
 
 /**
  * The Alembic commands the extension runs, as argument arrays (never a shell string), and what
@@ -162,10 +163,16 @@ export function countSteps(lines: readonly string[]): number {
  * Alembic's own error: the `FAILED: ...` line of a CommandError, else the exception line of the
  * last Python traceback (`sqlalchemy.exc.ProgrammingError: (psycopg2...) message`) followed by
  * the first line of the statement SQLAlchemy shows after it (`[SQL: ...]`), else undefined.
+ *
+ * Given lines that name their stream, the traceback is read from stderr alone: Python buffers a
+ * piped stdout and flushes it at exit, so what `env.py` printed can land between the traceback's
+ * lines and would otherwise be taken for the exception.
  */
-export function alembicFailure(lines: readonly string[]): string | undefined {
-  const failed = lastIndex(lines, (l) => l.startsWith('FAILED:'));
-  if (failed >= 0) return lines[failed]!.slice('FAILED:'.length).trim();
+export function alembicFailure(output: readonly (string | Pick<OutputLine, 'stream' | 'text'>)[]): string | undefined {
+  const all = output.map((l) => (typeof l === 'string' ? l : l.text));
+  const failed = lastIndex(all, (l) => l.startsWith('FAILED:'));
+  if (failed >= 0) return all[failed]!.slice('FAILED:'.length).trim();
+  const lines = output.flatMap((l) => (typeof l === 'string' ? [l] : l.stream === 'stderr' ? [l.text] : []));
   const tracebackAt = lastIndex(lines, (l) => l.startsWith('Traceback (most recent call last)'));
   if (tracebackAt < 0) return undefined;
   const tail = lines.slice(tracebackAt + 1);

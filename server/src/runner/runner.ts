@@ -276,7 +276,7 @@ export class AlembicRunner {
           after = parseCurrentOutput(answer.stdout);
           base.after = after;
         } else {
-          const why = alembicFailure(answer.lines.map((l) => l.text)) ?? `exit code ${String(answer.exitCode)}`;
+          const why = alembicFailure(answer.lines) ?? `exit code ${String(answer.exitCode)}`;
           afterError = new DatabaseError('other', `alembic current failed: ${why}`, { display: req.database.display });
         }
       }
@@ -290,7 +290,7 @@ export class AlembicRunner {
       return { ...base, errorKind: 'cancelled', message: `Cancelled ${describeOperation(req.operation)} after ${seconds}.${state}${still}` };
     }
     if (result.exitCode !== 0) {
-      const alembicError = alembicFailure(texts) ?? `Alembic exited with ${result.signal ?? `code ${String(result.exitCode)}`}`;
+      const alembicError = alembicFailure(result.lines) ?? `Alembic exited with ${result.signal ?? `code ${String(result.exitCode)}`}`;
       const state = after && before ? (sameRows(after, before) ? ` ${where} stays at ${formatRows(after)}.` : ` ${where} is now at ${formatRows(after)}.`) : after ? ` ${where} is at ${formatRows(after)}.` : '';
       const partial = partialRevision(texts);
       if (partial && this.describePartial) Object.assign(partial, await this.describePartial(partial).catch(() => undefined));

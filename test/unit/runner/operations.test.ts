@@ -109,6 +109,22 @@ describe('reading what Alembic printed', () => {
     expect(alembicFailure(lost)).toBe('sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) terminating connection due to administrator command [SQL: SELECT pg_sleep(60)]');
     expect(alembicFailure(['nothing'])).toBeUndefined();
   });
+
+  it("reads the traceback from stderr alone: env.py's buffered stdout can land inside it", () => {
+    // Seen in CI: Python flushes a piped stdout at exit, so a line env.py printed came between
+    // the traceback's header and its exception line, and was reported as the error.
+    const out = (text: string) => ({ stream: 'stdout' as const, text });
+    const err = (text: string) => ({ stream: 'stderr' as const, text });
+    const lines = [
+      err('Traceback (most recent call last):'),
+      err('  File "env.py", line 40, in <module>'),
+      out('rendered: postgresql+asyncpg://postgres:***@127.0.0.1:5432/app'),
+      err('RuntimeError: cannot migrate postgresql+asyncpg://postgres:***@127.0.0.1:5432/app'),
+    ];
+    expect(alembicFailure(lines)).toBe('RuntimeError: cannot migrate postgresql+asyncpg://postgres:***@127.0.0.1:5432/app');
+    // Alembic's FAILED line is printed on stdout and still wins.
+    expect(alembicFailure([out("FAILED: Can't locate revision identified by 'zzz'"), err('x')])).toBe("Can't locate revision identified by 'zzz'");
+  });
 });
 
 describe('which URLs a run may use', () => {
