@@ -131,3 +131,16 @@ export function brokenLongLine(): PathologicalProject {
   writeFileSync(path.join(versions, 'a1_broken.py'), `${header('a1', undefined).replace(/\n/g, '\r\n')}${body}`);
   return { name: 'a 160,000-character line that does not parse', root, file: 'alembic/versions/a1_broken.py' };
 }
+
+/**
+ * `revision = revision = ... = "a1" "" "" ...`: a chained assignment of 10,000 names to an
+ * implicit concatenation of 6,000 pieces, on one 137,000-character line. Python accepts it. The
+ * fuzz run found the shape (a docstring's `Revises:` line turned into code by a broken quote):
+ * each name read the value again, 15 s of CPU for this file.
+ */
+export function chainedAssignment(): PathologicalProject & { downgradeLine: number } {
+  const { root, versions } = project('chained-assignment');
+  const text = `${header('a1', undefined).replace('revision = "a1"', `${'revision = '.repeat(10_000)}"a1"${' ""'.repeat(6_000)}`)}def upgrade():\n    op.add_column("t", sa.Column("c", sa.Integer()))\n\n\ndef downgrade():\n    pass\n`;
+  writeFileSync(path.join(versions, 'a1_chained.py'), text);
+  return { name: 'a chained assignment of 10,000 names', root, file: 'alembic/versions/a1_chained.py', downgradeLine: text.split('\n').length - 3 };
+}

@@ -5,6 +5,7 @@ import type { Diagnostic } from 'vscode-languageserver-protocol/node';
 import { GraphRequest, type GraphEnvironment } from '../../server/src/protocol';
 import {
   brokenLongLine,
+  chainedAssignment,
   cyclicChain,
   hugeMigration,
   hugeSqlString,
@@ -34,6 +35,7 @@ let cycle: PathologicalProject;
 let loop: PathologicalProject;
 let missing: PathologicalProject;
 let broken: PathologicalProject;
+let chained: ReturnType<typeof chainedAssignment>;
 
 beforeAll(() => {
   huge = hugeMigration();
@@ -42,10 +44,11 @@ beforeAll(() => {
   loop = symlinkLoop();
   missing = missingVersionLocation();
   broken = brokenLongLine();
+  chained = chainedAssignment();
 });
 
 afterAll(() => {
-  for (const p of [huge, sql, cycle, loop, missing, broken]) if (p) rmSync(p.root, { recursive: true, force: true });
+  for (const p of [huge, sql, cycle, loop, missing, broken, chained]) if (p) rmSync(p.root, { recursive: true, force: true });
 });
 
 interface CliRun {
@@ -89,6 +92,15 @@ describe('pathological inputs through the CLI', () => {
     // The parser's budget of reads of the text ends lezer's error recovery.
     expect(lint.stdout).toMatch(/a1_broken\.py:1:1: error\[python-syntax\] Alembic Pilot cannot read this file: its parser gave up on a very long line that does not parse/);
     expect(lint.ms).toBeLessThan(LIMIT_MS);
+  });
+
+  it('a chained assignment of 10,000 names to a 6,000-piece string', async () => {
+    const graph = await cli(chained, 'graph');
+    expect([graph.code, graph.stdout.trim()]).toEqual([0, '<base> -> a1 (head), a1']);
+    const lint = await cli(chained, 'lint');
+    expect(lint.code).toBe(1);
+    expect(lint.stdout).toMatch(new RegExp(`a1_chained\\.py:${chained.downgradeLine + 1}:5: warning\\[missing-downgrade\\]`));
+    expect(Math.max(graph.ms, lint.ms)).toBeLessThan(LIMIT_MS);
   });
 
   it('a 10,000-long chain with a cycle', async () => {
@@ -189,6 +201,12 @@ describe('pathological inputs through the language server', () => {
     const served = await serve(broken);
     await served.client.open(served.client.uri(broken.file!));
     await finding(broken, served, broken.file!, 'python-syntax', /its parser gave up on a very long line/);
+  });
+
+  it('a chained assignment of 10,000 names to a 6,000-piece string, opened', async () => {
+    const served = await serve(chained);
+    await served.client.open(served.client.uri(chained.file!));
+    await finding(chained, served, chained.file!, 'missing-downgrade', /downgrade\(\) does nothing/);
   });
 
   it('a 10,000-long chain with a cycle', async () => {
