@@ -12,6 +12,9 @@ import * as esbuild from 'esbuild';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const GNU_TIME = '/usr/bin/time';
 
+/** The Node options the extension starts its language server with (server/src/launch.json). */
+export const SERVER_EXEC_ARGV = JSON.parse(readFileSync(new URL('../server/src/launch.json', import.meta.url), 'utf8')).execArgv;
+
 /**
  * Reads a positive integer from the environment; anything else is an error rather than a
  * silent fallback, so a typo never produces a benchmark of the wrong size.

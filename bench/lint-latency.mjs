@@ -17,6 +17,7 @@
 //   BENCH_WRITE_DOCS=0      print the results without touching docs/BENCHMARKS.md (a run with
 //                           any of the settings above changed never writes there)
 import { spawn } from 'node:child_process';
+import { SERVER_EXEC_ARGV } from './commands.mjs';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,7 +93,7 @@ async function main() {
     writeFileSync(file, text);
     const uri = pathToFileURL(file).toString();
 
-    const server = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : []), SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const server = spawn(process.execPath, [...SERVER_EXEC_ARGV, ...(process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : []), SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const conn = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
     /** @type {((diagnostics: { code?: string | number }[]) => void) | undefined} */
     let onDiagnostics;

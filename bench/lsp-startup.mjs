@@ -15,6 +15,7 @@
 //   BENCH_SERVER_PROFILE=dir    write CPU profiles of the servers there (see bench/profileSummary.mjs)
 //   BENCH_WRITE_DOCS=0          print the results without touching docs/BENCHMARKS.md
 import { spawn } from 'node:child_process';
+import { SERVER_EXEC_ARGV } from './commands.mjs';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,7 +56,7 @@ function pickFile(versions) {
 /** One language server over stdio, with the notifications the bench waits for. */
 function startServer(root) {
   const profile = process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : [];
-  const server = spawn(process.execPath, [...profile, SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...SERVER_EXEC_ARGV, ...profile, SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
   const diagnosticsListeners = new Set();
   const logListeners = new Set();

@@ -161,7 +161,7 @@ export const scannerTarget: FuzzTarget = {
 let sqlParser: SqlParser | undefined;
 
 async function sqlParserOnce(): Promise<SqlParser> {
-  sqlParser ??= cachedSqlParser(await loadSqlParser(), 2_000);
+  sqlParser ??= cachedSqlParser(await loadSqlParser(), { maxEntries: 2_000 });
   return sqlParser;
 }
 

@@ -24,6 +24,7 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver-protocol/node';
+import launch from '../../../server/src/launch.json';
 import { applyTextEdits } from '../../../server/src/lsp/features/textEdits';
 
 /**
@@ -55,7 +56,7 @@ export class TestClient {
     this.work = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-lsp-'));
     // Symbolic links are copied as they are, so that a project can hold a link loop.
     cpSync(this.options.project ?? path.join(repo, 'migrations-sample'), this.work, { recursive: true, verbatimSymlinks: true });
-    this.server = spawn(process.execPath, [path.join(repo, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.server = spawn(process.execPath, [...launch.execArgv, path.join(repo, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.conn = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));
     this.conn.onNotification(PublishDiagnosticsNotification.method, (p: PublishDiagnosticsParams) => {
       this.published.set(p.uri, p);
