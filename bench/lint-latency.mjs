@@ -17,12 +17,12 @@
 //   BENCH_WRITE_DOCS=0      print the results without touching docs/BENCHMARKS.md (a run with
 //                           any of the settings above changed never writes there)
 import { spawn } from 'node:child_process';
-import { SERVER_EXEC_ARGV } from './commands.mjs';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SERVER_EXEC_ARGV } from './commands.mjs';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -204,7 +204,7 @@ function latencySection(results, lineCount, sqlLoadMs) {
 
 Run on ${date} with \`npm run bench\` (its second part, \`node bench/lint-latency.mjs\`), ${os.availableParallelism()} cores, Node ${process.version}.
 Load average when the run ended: ${os.loadavg()[0].toFixed(2)}.
-The real \`dist/server.js\` over stdio, a ${REVISIONS}-revision history plus one ${lineCount}-line head revision
+The real \`dist/server.js\` over stdio, started with the Node options of \`server/src/launch.json\`, a ${REVISIONS}-revision history plus one ${lineCount}-line head revision
 (columns and data fixes with \`op.execute\` SQL in \`upgrade()\`, the reverse in \`downgrade()\`), opened and then
 edited with one-character incremental \`didChange\` notifications (${EDITS} measured per series after 10 warm-up edits),
 once the server has linted the whole history in the background.

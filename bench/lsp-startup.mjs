@@ -15,12 +15,12 @@
 //   BENCH_SERVER_PROFILE=dir    write CPU profiles of the servers there (see bench/profileSummary.mjs)
 //   BENCH_WRITE_DOCS=0          print the results without touching docs/BENCHMARKS.md
 import { spawn } from 'node:child_process';
-import { SERVER_EXEC_ARGV } from './commands.mjs';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SERVER_EXEC_ARGV } from './commands.mjs';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import { ensureHistory } from './history.mjs';
 import { formatMs, median, writeDocs } from './report.mjs';
@@ -174,7 +174,7 @@ function section(results, loadAverage) {
 
 Run on ${date} with \`npm run bench\` (its fourth part, \`node bench/lsp-startup.mjs\`), ${os.availableParallelism()} cores, Node ${process.version}.
 Load average when the run started: ${loadAverage.toFixed(2)}.
-The real \`dist/server.js\` over stdio on the generated histories of \`bench/history.mjs\`. Times are from the
+The real \`dist/server.js\` over stdio, started with the Node options of \`server/src/launch.json\`, on the generated histories of \`bench/history.mjs\`. Times are from the
 \`initialized\` notification of a fresh server, which is followed at once by \`didOpen\` of a revision file in the
 middle of the history and a hover on its \`down_revision\` id; medians of ${RUNS} fresh servers, each run in brackets.
 The keystrokes are one-character edits of that id, each flipping an \`unknown-down-revision\` finding on or off,

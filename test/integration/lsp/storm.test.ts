@@ -98,18 +98,23 @@ async function caughtUp(client: TestClient): Promise<void> {
   await client.conn.sendRequest(GraphRequest.method, {});
 }
 
+/** Caught up, then two seconds without messages (the server's idle work), then caught up again. */
+async function paused(client: TestClient): Promise<void> {
+  await caughtUp(client);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await caughtUp(client);
+}
+
 describe('the language server under a storm of edits', () => {
   it(`stays up through ${EVENTS} random edits, ends with a fresh server's diagnostics and returns its memory`, async () => {
     const storm = await started();
     const uri = storm.uri(FILE);
     const original = await storm.open(uri);
     await eventually('the opened file\'s diagnostics', () => storm.diagnostics(uri));
-    await caughtUp(storm);
     // The baseline is the server settled with the file open: the rest of the sample is linted in
     // the background and the history is ordered for the view after a second without messages
     // (warmWhenIdle), so an RSS read at once depended on how far that work had come (79 to 105 MB).
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    await caughtUp(storm);
+    await paused(storm);
     const rssOpened = rssBytes(storm.pid);
 
     const next = random(SEED);
@@ -156,8 +161,7 @@ describe('the language server under a storm of edits', () => {
     await caughtUp(fresh);
     const expected = sorted(fresh.diagnostics(freshUri));
     // Read as the baseline was: once the server has had its pause.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    await caughtUp(storm);
+    await paused(storm);
     const rssAfter = rssBytes(storm.pid);
 
     console.log(
