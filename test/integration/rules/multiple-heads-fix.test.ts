@@ -1,11 +1,11 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadEnvironment } from '../../../server/src/core/config';
 import type { Finding } from '../../../server/src/core/rules/types';
 import { runChecked } from '../../helpers/run';
 import { parseMarkers } from '../../helpers/ruleFixtures';
+import { tempDir } from '../../helpers/tempDir';
 import { bundledTemplatesDir } from '../template/alembicOracle';
 import { applyFix, key, lintFromDisk } from '../../unit/rules/fixHelpers';
 
@@ -18,7 +18,7 @@ const FIXTURE = path.resolve(__dirname, '../../fixtures/rules/multiple-heads/bad
 
 /** A copy of the fixture environment without its markers, with `template` as script.py.mako. */
 function environment(template: string | undefined): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'multiple-heads-'));
+  const dir = tempDir('multiple-heads-');
   mkdirSync(path.join(dir, 'versions'));
   copyFileSync(path.join(FIXTURE, 'alembic.ini'), path.join(dir, 'alembic.ini'));
   for (const name of readdirSync(path.join(FIXTURE, 'versions'))) {

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { loadEnvironment } from '../../../server/src/core/config';
 import type { Finding } from '../../../server/src/core/rules/types';
 import { runChecked } from '../../helpers/run';
+import { tempDir } from '../../helpers/tempDir';
 import { applyFix, key, lintFromDisk } from '../../unit/rules/fixHelpers';
 
 /**
@@ -18,7 +18,7 @@ function revision(id: string, down: string, revises: string): string {
 
 /** An environment with the given revision files (name → text). */
 function environment(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'unknown-down-'));
+  const dir = tempDir('unknown-down-');
   mkdirSync(path.join(dir, 'versions'));
   writeFileSync(path.join(dir, 'alembic.ini'), '[alembic]\nscript_location = %(here)s\n');
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, 'versions', name), text);

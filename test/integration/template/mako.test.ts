@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIniFile } from '../../../server/src/core/config/ini';
 import { TemplateError } from '../../../server/src/core/template/errors';
 import { CompiledTemplate, renderMako } from '../../../server/src/core/template/mako';
@@ -66,6 +66,11 @@ beforeAll(async () => {
   const templates: [string, string][] = [...BUNDLED_TEMPLATES.map((t): [string, string] => [t, path.join(bundled, t, 'script.py.mako')]), ['constructs', constructs], ['constructs with CRLF', crlf], ['generic with a BOM', bom]];
   cases = templates.flatMap(([t, file]) => Object.entries(SPECS).map(([s, spec]) => ({ name: `${t}: ${s}`, template: file, spec })));
   expected = await askAlembic(cases.map((c) => ({ kind: 'render', template: c.template, data: toOracle(c.spec), ini })));
+});
+
+// The folder holds this file's templates and ini, and every test reads it, so it goes at the end.
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('rendering like Mako', () => {

@@ -1,7 +1,7 @@
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../../../server/src/core/config';
 import { renderMergeRevision } from '../../../server/src/core/template/revisionTemplate';
 import { askAlembic, BUNDLED_TEMPLATES, bundledTemplatesDir, type OracleAnswer } from './alembicOracle';
@@ -35,13 +35,15 @@ const HEADS = [
 let cases: Case[];
 let mine: ReturnType<typeof renderMergeRevision>[];
 let answers: OracleAnswer<{ path: string; text: string }>[];
+let root: string | undefined;
 
 beforeAll(async () => {
   const bundled = await bundledTemplatesDir();
-  const root = mkdtempSync(path.join(os.tmpdir(), 'merge-'));
+  const work = mkdtempSync(path.join(os.tmpdir(), 'merge-'));
+  root = work;
   cases = BUNDLED_TEMPLATES.flatMap((template) =>
     Object.entries(SETTINGS).map(([setting, extra]) => {
-      const dir = path.join(root, `${template}-${Object.keys(SETTINGS).indexOf(setting)}`);
+      const dir = path.join(work, `${template}-${Object.keys(SETTINGS).indexOf(setting)}`);
       mkdirSync(path.join(dir, 'migrations', 'versions'), { recursive: true });
       copyFileSync(path.join(bundled, template, 'script.py.mako'), path.join(dir, 'migrations', 'script.py.mako'));
       const ini = path.join(dir, 'alembic.ini');
@@ -58,6 +60,11 @@ beforeAll(async () => {
     return renderMergeRevision({ env, heads, message: 'merge heads', revId: '0123456789ab', now: new Date(NOW) });
   });
   answers = await askAlembic(cases.map((c) => ({ kind: 'merge', ini: c.ini, heads: HEADS.map((h) => h.revision), message: 'merge heads', rev_id: '0123456789ab', epoch_ms: NOW })));
+});
+
+// The environments are read by every test below, so they go once the file is done.
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 describe('a merge revision like alembic merge', () => {

@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AlembicEnvironment } from '../../../server/src/core/config';
 import { dialectOfUrl, environmentDialect } from '../../../server/src/core/dialect';
 import { loadLintConfig } from '../../../server/src/core/rules/config';
 import { editorLintSettings } from '../../../server/src/lsp/settings';
+import { tempDir } from '../../helpers/tempDir';
 
 function project(files: Record<string, string>, url?: string): AlembicEnvironment {
-  const here = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-dialect-'));
+  const here = tempDir('alembic-pilot-dialect-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(here, name)), { recursive: true });
     writeFileSync(path.join(here, name), text);

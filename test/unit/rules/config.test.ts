@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectAlembicVersion, loadLintConfig, mergeLintSettings } from '../../../server/src/core/rules/config';
 import { lowestAlembicVersion } from '../../../server/src/core/rules/versionSpec';
 import type { AlembicEnvironment } from '../../../server/src/core/config';
+import { tempDir } from '../../helpers/tempDir';
 
 function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'alembic-pilot-lintcfg-'));
+  const dir = tempDir('alembic-pilot-lintcfg-');
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return dir;
 }
