@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CACHE_STRATEGIES, type CacheStrategy } from './cli/cacheFile';
 import { isOutputFormat, OUTPUT_FORMATS } from './cli/format';
 import { runGraph } from './cli/graphCommand';
 import { runHeads } from './cli/headsCommand';
@@ -10,11 +11,12 @@ const HELP = `alembic-pilot ${pkg.version}: lint and graph Alembic migrations wi
 
 Usage:
   alembic-pilot lint [--format text|json|sarif] [--config pyproject.toml] [--since GIT_REF] [--fix]
-                     [--accept-existing] [--jobs N] [--cache [--cache-location PATH]]
+                     [--accept-existing] [--jobs N]
+                     [--cache [--cache-location PATH] [--cache-strategy metadata|content]]
                      <alembic.ini | pyproject.toml | folder | files...>
-  alembic-pilot graph [--json] [--name SECTION] [--cache [--cache-location PATH]]
+  alembic-pilot graph [--json] [--name SECTION] [--cache [--cache-location PATH] [--cache-strategy S]]
                       <alembic.ini | pyproject.toml | folder>
-  alembic-pilot heads [--json] [--name SECTION] [--cache [--cache-location PATH]]
+  alembic-pilot heads [--json] [--name SECTION] [--cache [--cache-location PATH] [--cache-strategy S]]
                       <alembic.ini | pyproject.toml | folder>
   alembic-pilot status [--json] [--url URL] [--name SECTION] [--cwd DIR] <alembic.ini | pyproject.toml | folder>
 
@@ -39,13 +41,17 @@ Commands:
                            rest of the history are always computed again
            --cache-location PATH  the cache file, or a folder for it (default:
                            .alembic-pilot-cache in the working directory)
+           --cache-strategy metadata (default): a file whose size, times and inode are
+                           unchanged keeps its recorded hash without being read again;
+                           content: read and hash every file on every run
            Exit codes: 0 no finding at warning or above; 1 findings at warning or above;
            2 bad usage, an unreadable config, an unknown git ref, or a linter that cannot start
            or fails (on a worker thread or with an internal error).
   graph    Print the revision graph, newest first, as \`alembic history\` does.
            --json          one JSON object: heads, bases, revisions, problems
            -n, --name      the ini section to read, as \`alembic -n\` (default: alembic)
-           --cache, --cache-location  keep the scanned headers between runs, as lint does
+           --cache, --cache-location, --cache-strategy
+                           keep the scanned headers between runs, as lint does
            Exit codes: 0 success (several heads are a state, not a problem); 1 problems found;
            2 bad usage, an unreadable config or an internal error.
   heads    Print the current heads, as \`alembic heads\` does; --json prints { config, heads }.
@@ -84,6 +90,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         name: { type: 'string', short: 'n' },
         cache: { type: 'boolean', default: false },
         'cache-location': { type: 'string' },
+        'cache-strategy': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       });
       if (values.help) {
@@ -97,6 +104,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         cache: values.cache === true,
         ...(typeof values.name === 'string' ? { name: values.name } : {}),
         ...(typeof values['cache-location'] === 'string' ? { cacheLocation: values['cache-location'] } : {}),
+        ...cacheStrategy(values['cache-strategy']),
       };
       return command === 'graph' ? runGraph(options, io) : runHeads(options, io);
     }
@@ -110,6 +118,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         jobs: { type: 'string', short: 'j' },
         cache: { type: 'boolean', default: false },
         'cache-location': { type: 'string' },
+        'cache-strategy': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       });
       if (values.help) {
@@ -127,6 +136,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           acceptExisting: values['accept-existing'] === true,
           cache: values.cache === true,
           ...(typeof values['cache-location'] === 'string' ? { cacheLocation: values['cache-location'] } : {}),
+          ...cacheStrategy(values['cache-strategy']),
           ...(typeof values.jobs === 'string' ? { jobs: positiveInteger('--jobs', values.jobs) } : {}),
           targets: positionals,
           ...(typeof values.config === 'string' ? { config: values.config } : {}),
@@ -186,6 +196,13 @@ function defineNavigator(): void {
 function positiveInteger(option: string, raw: string): number {
   if (!/^[1-9]\d*$/.test(raw)) throw new UsageError(`${option} must be a whole number of at least 1, not '${raw}'.`);
   return Number(raw);
+}
+
+function cacheStrategy(raw: unknown): { cacheStrategy?: CacheStrategy } {
+  if (raw === undefined) return {};
+  const strategy = CACHE_STRATEGIES.find((s) => s === raw);
+  if (strategy === undefined) throw new UsageError(`--cache-strategy must be one of ${CACHE_STRATEGIES.join(', ')}, not '${String(raw)}'.`);
+  return { cacheStrategy: strategy };
 }
 
 type Spec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

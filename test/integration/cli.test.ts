@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SETTLE_MS } from '../../server/src/cli/stamp';
 
 /**
  * The bundled CLI (dist/cli.js, built by `npm test` before vitest runs) as a CI job runs it:
@@ -149,6 +150,28 @@ describe('graph --cache', () => {
     writeFileSync(merge, readFileSync(merge, 'utf8').replace("'c83f2b6e4a17')", "'c83f2b6e4a18')"));
     const edited = cli('graph', '--json', dir);
     expect(edited.code).toBe(1);
+    expect(cli('graph', '--cache', '--cache-location', cache, '--json', dir)).toEqual(edited);
+  });
+
+  it('prints the new graph after an edit that keeps the size and the modification time of a file it had stamped', async () => {
+    const dir = path.join(work, 'graph-cache-stamps');
+    cpSync(sample, dir, { recursive: true });
+    const cache = path.join(work, 'graph-cache-stamps-file');
+    const merge = path.join(dir, 'alembic/versions/2025_03_04_0915-7d40e9b1f3a6_merge_feedback_and_turn_cost.py');
+    // A whole second, which utimes can set back exactly after the change below.
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+    utimesSync(merge, mtime, mtime);
+    // Stamps are recorded only for files left alone for SETTLE_MS (server/src/cli/stamp.ts).
+    await new Promise((r) => setTimeout(r, SETTLE_MS + 200));
+    const plain = cli('graph', '--json', dir);
+    expect(cli('graph', '--cache', '--cache-location', cache, '--json', dir)).toEqual(plain);
+    expect(readFileSync(cache, 'utf8'), 'the stamp was recorded').toContain(`"${merge}":"`);
+    const { mtimeNs, size } = statSync(merge, { bigint: true });
+    writeFileSync(merge, readFileSync(merge, 'utf8').replace("'c83f2b6e4a17')", "'c83f2b6e4a18')"));
+    utimesSync(merge, mtime, mtime);
+    expect(statSync(merge, { bigint: true })).toMatchObject({ mtimeNs, size });
+    const edited = cli('graph', '--json', dir);
+    expect(edited).not.toEqual(plain);
     expect(cli('graph', '--cache', '--cache-location', cache, '--json', dir)).toEqual(edited);
   });
 });

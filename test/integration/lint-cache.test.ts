@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SETTLE_MS } from '../../server/src/cli/stamp';
 import { run } from '../helpers/run';
 
 /**
@@ -229,6 +230,62 @@ describe('a cached result is used only while its whole key matches', () => {
     } finally {
       copyFileSync(path.join(repo, 'dist', 'lintWorker.js'), path.join(dist, 'lintWorker.js'));
     }
+  });
+});
+
+/**
+ * Stamps (server/src/cli/stamp.ts): a file whose size, times and inode are those recorded keeps
+ * its recorded hash without being read. To show that the file is really not read, the recorded
+ * hash is replaced by a made-up one under which the cache holds the marker: the marker shows
+ * only while the stamp is trusted.
+ */
+const WHOLE_SECOND = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+
+describe('a file whose stamp is unchanged is not read again', () => {
+  let cacheFile: string;
+  let file: string;
+
+  beforeEach(async () => {
+    cacheFile = path.join(dir, CACHE_NAME);
+    file = await fileWithFindings(dir);
+    // A whole second, which utimes can set back exactly after the change below.
+    utimesSync(file, WHOLE_SECOND, WHOLE_SECOND);
+    // A stamp is recorded only for a file left alone for SETTLE_MS; the copy was just made.
+    await new Promise((r) => setTimeout(r, SETTLE_MS + 200));
+    await lint(dir, '--cache', '.');
+    const cache = readCache(cacheFile);
+    const stamps = cache.sections['stamps'] as Record<string, string>;
+    const recorded = stamps[file];
+    if (recorded === undefined) throw new Error(`no stamp was recorded for ${file}`);
+    stamps[file] = `${recorded.split(' ')[0]} MADE-UP-HASH`;
+    const entry = (cache.sections['files'] as FilesSection)[file]!;
+    entry.hash = 'MADE-UP-HASH';
+    entry.lint!.findings.find((f) => f.rule === 'non-idempotent-ddl')!.message = MARKER;
+    writeCache(cacheFile, cache);
+  });
+
+  it('takes the hash recorded with the stamp', async () => {
+    expect((await lint(dir, '--cache', '.')).stdout).toContain(MARKER);
+  });
+
+  it('reads it again after a change that keeps its size and modification time', async () => {
+    const text = readFileSync(file);
+    const changed = Buffer.from(text.toString('utf8').replace('"""Upgrade schema."""', '"""Upgrade schemA."""'));
+    expect(changed.equals(text)).toBe(false);
+    expect(changed.length).toBe(text.length);
+    const { mtimeNs } = statSync(file, { bigint: true });
+    writeFileSync(file, changed);
+    utimesSync(file, WHOLE_SECOND, WHOLE_SECOND);
+    expect(statSync(file, { bigint: true }).mtimeNs).toBe(mtimeNs);
+    const r = await lint(dir, '--cache', '.');
+    expect(r.stdout).not.toContain(MARKER);
+    expect(report(r)).toEqual(report(await lint(dir, '.')));
+  });
+
+  it('reads every file with --cache-strategy content', async () => {
+    const r = await lint(dir, '--cache', '--cache-strategy', 'content', '.');
+    expect(r.stdout).not.toContain(MARKER);
+    expect(report(r)).toEqual(report(await lint(dir, '.')));
   });
 });
 

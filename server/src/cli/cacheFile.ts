@@ -4,8 +4,10 @@ import path from 'node:path';
 import type { AlembicEnvironment } from '../core/config';
 import type { RevisionHeader } from '../core/revisionHeader';
 import type { Finding, RuleId } from '../core/rules/types';
+import { readBytes } from '../core/project/source';
 import type { Problem } from '../core/types';
 import pkg from '../../../package.json';
+import { fileStamp, type FileStamp } from './stamp';
 
 /**
  * `--cache`: what `lint` and `graph` computed per revision file, kept between runs in one file
@@ -25,6 +27,12 @@ import pkg from '../../../package.json';
  * every file's path and content hash in load order, so an unchanged history is printed without
  * building its graph again.
  *
+ * Reading and hashing every byte of a large history costs more than the rest of a cached run,
+ * so the hash itself is kept with the file's stamp (stamp.ts: its size, both times to the
+ * nanosecond, inode and device, as git's index keeps them). While the stamp is unchanged the
+ * recorded hash is taken without reading the file; the hash stays the key of every result.
+ * `--cache-strategy content` reads and hashes every file instead.
+ *
  * A cache file that cannot be read, is truncated or was edited is ignored with a note, and
  * rewritten at the end of the run. It is written to a temporary file and renamed, so two
  * concurrent runs leave one of their caches, never a mix.
@@ -34,7 +42,14 @@ import pkg from '../../../package.json';
 export const DEFAULT_CACHE_NAME = '.alembic-pilot-cache';
 
 const FORMAT = 'alembic-pilot-cache';
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+
+/**
+ * `--cache-strategy`, as ESLint names it: `metadata` takes a file's hash from its unchanged
+ * stamp, `content` reads and hashes every file on every run.
+ */
+export type CacheStrategy = 'metadata' | 'content';
+export const CACHE_STRATEGIES: readonly CacheStrategy[] = ['metadata', 'content'];
 
 /** What the file-local rules found, under one settings key. */
 export interface CachedLint {
@@ -68,8 +83,11 @@ export interface CachedOutput {
   code: number;
 }
 
-/** The sections of the cache file, in the order they are written. */
-const SECTIONS = ['outputs', 'files'] as const;
+/**
+ * The sections of the cache file, in the order they are written: the small ones first, so that
+ * a run that needs only them (`graph --cache` on an unchanged history) never reads `files`.
+ */
+const SECTIONS = ['stamps', 'outputs', 'files'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 interface Preamble {
@@ -146,6 +164,8 @@ function fileHash(file: string): string | null {
 export class ResultCache {
   private files: Map<string, CachedFile> | undefined;
   private outputs: Map<string, CachedOutput> | undefined;
+  /** Per file, `stamp hash`: one string rather than an object, as there are thousands. */
+  private stamps: Map<string, string> | undefined;
   private dirty = false;
   private reader: SectionReader | undefined;
 
@@ -153,6 +173,7 @@ export class ResultCache {
     readonly file: string,
     private readonly tool: string,
     private readonly note: (message: string) => void,
+    private readonly strategy: CacheStrategy,
   ) {}
 
   /**
@@ -160,13 +181,14 @@ export class ResultCache {
    * cache silently; one that cannot be read, or whose sections fail their checksums, starts an
    * empty cache with a note (given to `note`, at once or when the section is first read).
    */
-  static open(file: string, tool: string, note: (message: string) => void): ResultCache {
-    const cache = new ResultCache(file, tool, note);
+  static open(file: string, tool: string, note: (message: string) => void, strategy: CacheStrategy = 'metadata'): ResultCache {
+    const cache = new ResultCache(file, tool, note, strategy);
     const opened = SectionReader.open(file, tool);
     if ('problem' in opened) {
       if (opened.problem !== undefined) note(ignoring(file, opened.problem));
       cache.files = new Map();
       cache.outputs = new Map();
+      cache.stamps = new Map();
     } else cache.reader = opened;
     return cache;
   }
@@ -176,12 +198,13 @@ export class ResultCache {
     const data = this.reader.read(name);
     const value = 'problem' in data ? undefined : from(data.value);
     if (value !== undefined) return value;
-    // A damaged section makes the whole file suspect: both sections start empty.
+    // A damaged section makes the whole file suspect: every section starts empty.
     this.note(ignoring(this.file, 'problem' in data ? data.problem : 'it is corrupted: a section has the wrong shape'));
     this.reader.close();
     this.reader = undefined;
     this.files = new Map();
     this.outputs = new Map();
+    this.stamps = new Map();
     this.dirty = true;
     return empty();
   }
@@ -196,6 +219,11 @@ export class ResultCache {
     return this.outputs ?? new Map();
   }
 
+  private stampEntries(): Map<string, string> {
+    this.stamps ??= this.section('stamps', () => new Map(), (v) => (isObject(v) && Object.values(v).every((s) => typeof s === 'string') ? new Map(Object.entries(v) as [string, string][]) : undefined));
+    return this.stamps ?? new Map();
+  }
+
   get(file: string): CachedFile | undefined {
     return this.fileEntries().get(file);
   }
@@ -203,6 +231,48 @@ export class ResultCache {
   set(file: string, entry: CachedFile): void {
     this.fileEntries().set(file, entry);
     this.dirty = true;
+  }
+
+  /**
+   * The content hash recorded for `file` under `stamp`, when its stamp is the one recorded:
+   * the file has not changed since its bytes were hashed (stamp.ts), so they need no reading.
+   */
+  hashByStamp(file: string, stamp: FileStamp | undefined): string | undefined {
+    if (stamp === undefined || this.strategy === 'content') return undefined;
+    const entry = this.stampEntries().get(file);
+    if (entry === undefined) return undefined;
+    const space = entry.indexOf(' ');
+    return entry.slice(0, space) === stamp.key ? entry.slice(space + 1) : undefined;
+  }
+
+  /**
+   * Records the hash of `file`'s bytes as read after `stamp` was taken. The order matters: a
+   * write between the stat and the read leaves a stamp the next stat does not match, where the
+   * reverse order could pair the new stamp with the old bytes. A stamp that has not settled
+   * is not recorded (the file is read again next time).
+   */
+  noteStamp(file: string, stamp: FileStamp | undefined, hash: string): void {
+    if (this.strategy === 'content') return;
+    const stamps = this.stampEntries();
+    const value = stamp?.settled ? `${stamp.key} ${hash}` : undefined;
+    if (stamps.get(file) === value) return;
+    if (value === undefined) stamps.delete(file);
+    else stamps.set(file, value);
+    this.dirty = true;
+  }
+
+  /**
+   * The content hash of `file`: from its stamp when unchanged, else read and hashed (and the
+   * stamp recorded). Undefined when the file cannot be read.
+   */
+  hashOf(file: string): string | undefined {
+    const stamp = fileStamp(file);
+    const known = this.hashByStamp(file, stamp);
+    if (known !== undefined) return known;
+    const read = readBytes(file);
+    if ('error' in read) return undefined;
+    this.noteStamp(file, stamp, read.hash);
+    return read.hash;
   }
 
   getOutput(key: string): CachedOutput | undefined {
@@ -224,27 +294,34 @@ export class ResultCache {
    * Drops the entries of files that are gone. Entries of files this run did not read (another
    * environment's) are kept; a stale one is harmless, as its hash no longer matches anything.
    */
-  private prune(files: Map<string, CachedFile>): void {
-    for (const file of files.keys()) if (!existsSync(file)) files.delete(file);
+  private static prune<T>(entries: Map<string, T> | undefined): void {
+    if (entries) for (const file of entries.keys()) if (!existsSync(file)) entries.delete(file);
   }
 
-  /** Writes the cache when this run changed it; returns a note when it could not. */
+  /**
+   * Writes the cache when this run changed it; returns a note when it could not. A section
+   * this run never read is copied as it is, checksum included: a run that only recorded
+   * stamps does not parse and rewrite thirty megabytes of findings.
+   */
   save(): string | undefined {
     if (!this.dirty) return undefined;
-    const files = this.fileEntries();
-    const outputs = this.outputEntries();
+    ResultCache.prune(this.files);
+    ResultCache.prune(this.stamps);
+    const loaded: Record<SectionName, Map<string, unknown> | undefined> = { stamps: this.stamps, outputs: this.outputs, files: this.files };
+    const bodies = SECTIONS.map((name) => {
+      const map = loaded[name];
+      const verbatim = map === undefined ? this.reader?.raw(name) : undefined;
+      if (verbatim) return { name, ...verbatim };
+      const bytes = Buffer.from(JSON.stringify(Object.fromEntries(map ?? new Map<string, unknown>())));
+      return { name, bytes, checksum: checksum(bytes) };
+    });
     this.reader?.close();
     this.reader = undefined;
-    this.prune(files);
-    const bodies: Record<SectionName, Buffer> = {
-      outputs: Buffer.from(JSON.stringify(Object.fromEntries(outputs))),
-      files: Buffer.from(JSON.stringify(Object.fromEntries(files))),
-    };
-    const preamble: Preamble = { format: FORMAT, version: FORMAT_VERSION, tool: this.tool, sections: SECTIONS.map((name) => ({ name, length: bodies[name].length, checksum: checksum(bodies[name]) })) };
+    const preamble: Preamble = { format: FORMAT, version: FORMAT_VERSION, tool: this.tool, sections: bodies.map((b) => ({ name: b.name, length: b.bytes.length, checksum: b.checksum })) };
     const temp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
-      writeFileSync(temp, Buffer.concat([Buffer.from(`${JSON.stringify(preamble)}\n`), ...SECTIONS.map((name) => bodies[name])]));
+      writeFileSync(temp, Buffer.concat([Buffer.from(`${JSON.stringify(preamble)}\n`), ...bodies.map((b) => b.bytes)]));
       renameSync(temp, this.file);
       this.dirty = false;
       return undefined;
@@ -323,6 +400,18 @@ class SectionReader {
       return { value: JSON.parse(bytes.toString('utf8')) as unknown };
     } catch (e) {
       return { problem: e instanceof SyntaxError ? 'it is corrupted: a section is not JSON' : (e as Error).message };
+    }
+  }
+
+  /** A section's bytes and recorded checksum, unparsed and unchecked, or undefined when it cannot be read whole. */
+  raw(name: SectionName): { bytes: Buffer; checksum: string } | undefined {
+    const at = this.offsets.get(name);
+    if (this.fd === undefined || !at) return undefined;
+    try {
+      const bytes = Buffer.alloc(at.length);
+      return readSync(this.fd, bytes, 0, at.length, at.start) === at.length ? { bytes, checksum: at.checksum } : undefined;
+    } catch {
+      return undefined;
     }
   }
 

@@ -10,8 +10,9 @@ import type { RevisionHeader } from '../core/revisionHeader';
 import { decodePythonSource } from '../core/scan/decode';
 import { scanRevisionHeader } from '../core/scan/headerScanner';
 import type { Problem } from '../core/types';
-import { cacheFilePath, ResultCache, toolFingerprint, type CachedOutput } from './cacheFile';
+import { cacheFilePath, ResultCache, toolFingerprint, type CachedFile, type CachedOutput, type CacheStrategy } from './cacheFile';
 import { UsageError, type CliIO } from './io';
+import { fileStamp } from './stamp';
 import { unresolvedNote } from './unresolvedNote';
 
 /**
@@ -28,6 +29,8 @@ export interface GraphOptions {
   /** `--cache`: scanned headers and outputs are kept between runs, keyed as `lint --cache` keys them. */
   cache?: boolean;
   cacheLocation?: string;
+  /** `--cache-strategy`: `metadata` (the default) takes an unchanged file's hash from its stamp. */
+  cacheStrategy?: CacheStrategy;
 }
 
 interface JsonProblem {
@@ -67,14 +70,16 @@ export function runGraphLike(kind: 'graph' | 'heads', opts: GraphOptions, io: Cl
     project.loadFromDisk(files);
     return code(emit(render(env, project), io));
   }
-  const cache = ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint(), (note) => io.stderr(note));
+  const cache = ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint(), (note) => io.stderr(note), opts.cacheStrategy);
   const key = (hashes: readonly (string | undefined)[]): string | undefined => (hashes.every((h) => h !== undefined) ? outputKey(kind, opts.json, env, files, hashes) : undefined);
-  const before = key(files.map((f) => {
-    const read = readBytes(f);
-    return 'error' in read ? undefined : read.hash;
-  }));
+  const before = key(files.map((f) => cache.hashOf(f)));
   const cached = before === undefined ? undefined : cache.getOutput(before);
-  if (cached) return code(emit(cached, io));
+  if (cached) {
+    // Stamps of files that changed and changed back, or that have just settled, are kept.
+    const unsaved = cache.save();
+    if (unsaved) io.stderr(unsaved);
+    return code(emit(cached, io));
+  }
   // The headers are read again, and the output is filed under the hashes of what was read
   // this time, so a file that changes meanwhile cannot leave a wrong output in the cache.
   const read = readHeaders(files, cache);
@@ -105,13 +110,21 @@ function outputKey(kind: string, json: boolean, env: AlembicEnvironment, files: 
   return hash.digest('base64');
 }
 
-/** Each file's header: from the cache when its bytes hash the same, else scanned (and cached). */
+/**
+ * Each file's header: from the cache when its bytes hash the same (known from the file's
+ * unchanged stamp without reading it, or read and hashed), else scanned (and cached).
+ */
 function readHeaders(files: readonly string[], cache: ResultCache): { header: RevisionHeader; error?: string; hash: string | undefined }[] {
+  const fromCache = (cached: CachedFile): { header: RevisionHeader; error?: string; hash: string } => ({ header: cached.header, ...(cached.decodeError ? { error: cached.decodeError } : {}), hash: cached.hash });
   return files.map((file) => {
+    const stamp = fileStamp(file);
+    const known = cache.hashByStamp(file, stamp);
+    const cached = cache.get(file);
+    if (cached && known === cached.hash) return fromCache(cached);
     const read = readBytes(file);
     if ('error' in read) return { header: scanRevisionHeader(file, ''), error: read.error, hash: undefined };
-    const cached = cache.get(file);
-    if (cached?.hash === read.hash) return { header: cached.header, ...(cached.decodeError ? { error: cached.decodeError } : {}), hash: read.hash };
+    cache.noteStamp(file, stamp, read.hash);
+    if (cached?.hash === read.hash) return fromCache(cached);
     const { text, error } = decodePythonSource(read.bytes);
     const header = scanRevisionHeader(file, text);
     cache.set(file, { hash: read.hash, header, ...(error ? { decodeError: error } : {}) });

@@ -8,7 +8,7 @@ import { displayPath } from './format/location';
 import { UsageError, type CliIO } from './io';
 import { applyFixes } from './lintFix';
 import { lintSettings, readOverrides, type EnvironmentSettings } from './lintSettings';
-import { cacheFilePath, lintSettingsKey, ResultCache, toolFingerprint } from './cacheFile';
+import { cacheFilePath, lintSettingsKey, ResultCache, toolFingerprint, type CacheStrategy } from './cacheFile';
 import { lintHistory } from './lintHistory';
 import { loadSqlParserForLint, type LintJobSpec, type ReportedRuleError } from './lintShare';
 import { ChangedFiles } from './lintSince';
@@ -40,6 +40,8 @@ export interface LintCommandOptions {
   cache: boolean;
   /** `--cache-location`: the cache file, or a folder to hold `.alembic-pilot-cache`. */
   cacheLocation?: string;
+  /** `--cache-strategy`: `metadata` (the default) takes an unchanged file's hash from its stamp. */
+  cacheStrategy?: CacheStrategy;
   targets: string[];
 }
 
@@ -127,7 +129,7 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   const sql = loadSqlParserForLint();
   sql.catch(() => undefined);
   let note: string | undefined;
-  const cache = opts.cache ? ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint(), (note) => io.stderr(note)) : undefined;
+  const cache = opts.cache ? ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint(), (note) => io.stderr(note), opts.cacheStrategy) : undefined;
   const lint = async (): Promise<Finding[]> => {
     // Every round reads the files again: after --fix, the projects are built from the files as they are now.
     const round = await lintHistory({ jobs: specs, reported: toLint, threads: opts.jobs, cache, keys, sql, workerScript: workerScript() });

@@ -9,8 +9,9 @@ import { NO_DIRECTIVES, readSuppressionComments } from '../core/rules/suppressio
 import type { Finding, RuleId, SqlParser } from '../core/rules/types';
 import { decodePythonSource } from '../core/scan/decode';
 import { scanRevisionHeader } from '../core/scan/headerScanner';
-import type { CachedLint, ResultCache } from './cacheFile';
+import type { CachedFile, CachedLint, ResultCache } from './cacheFile';
 import { chunksOf, lintInParallel, threadCount } from './lintPool';
+import { fileStamp } from './stamp';
 import { LocalLinter, lintTextLocally, phaseOptions, type LintJobSpec, type LintRound, type LocalFileLint, type ReportedRuleError } from './lintShare';
 
 /**
@@ -100,6 +101,7 @@ export async function lintHistory(run: HistoryLint): Promise<LintRound> {
         ruleErrors.push({ rule: e.rule, file: e.file, reason: e.error instanceof Error ? e.error.message : String(e.error) }),
     };
     const jobFindings: Finding[] = [];
+    const sharedOutcomes = new Map<string, ReadonlyMap<RuleId, RuleOutcome>>();
     for (const path of run.reported[j]!) {
       const file = read.byPath.get(path);
       if (!file || !read.project) continue;
@@ -116,7 +118,7 @@ export async function lintHistory(run: HistoryLint): Promise<LintRound> {
       // A file the cache had, without suppression comments, was not decoded: its text is read
       // again only if a graph rule asks for it (to quote a literal in a fix, say).
       const lazy = lazyRevisionFile(header, file.text ?? (() => readSource(path).text), (t) => parseRevisionFile(path, t));
-      const known = knownOutcomes(local, options.settings);
+      const known = knownOutcomes(local, options.settings, sharedOutcomes);
       const comments = local.hasDirectives ? readSuppressionComments(lazy.text) : NO_DIRECTIVES;
       for (const f of finishLint(lazy, known, job.env, read.project, options, { comments })) jobFindings.push(f);
     }
@@ -136,15 +138,31 @@ function toCached(local: LocalFileLint | CachedLint, key: string): CachedLint {
   };
 }
 
-/** The local rules' outcomes, rebuilt from the first step's findings: every rule that is on and not dependent. */
-function knownOutcomes(local: LocalFileLint | CachedLint, settings: LintJobSpec['settings']): Map<RuleId, RuleOutcome> {
-  const dependent = new Set(local.dependent);
-  const out = new Map<RuleId, RuleOutcome>();
-  for (const rule of RULES) {
-    if ((settings[rule.id] ?? rule.defaultSeverity) === 'off' || dependent.has(rule.id)) continue;
-    out.set(rule.id, { rule: rule.id, findings: [], dependent: false });
+/**
+ * The local rules' outcomes, rebuilt from the first step's findings: every rule that is on and
+ * not dependent. Most rules find nothing in most files, so their outcomes are shared, frozen
+ * objects (finishLint only reads them), made once per settings and set of dependent rules.
+ */
+function knownOutcomes(local: LocalFileLint | CachedLint, settings: LintJobSpec['settings'], shared: Map<string, ReadonlyMap<RuleId, RuleOutcome>>): Map<RuleId, RuleOutcome> {
+  const sharedKey = local.dependent.join(' ');
+  let empty = shared.get(sharedKey);
+  if (empty === undefined) {
+    const dependent = new Set(local.dependent);
+    const made = new Map<RuleId, RuleOutcome>();
+    for (const rule of RULES) {
+      if ((settings[rule.id] ?? rule.defaultSeverity) === 'off' || dependent.has(rule.id)) continue;
+      made.set(rule.id, Object.freeze({ rule: rule.id, findings: Object.freeze([]) as unknown as Finding[], dependent: false }));
+    }
+    shared.set(sharedKey, made);
+    empty = made;
   }
-  for (const f of local.findings) out.get(f.rule)?.findings.push(f);
+  const out = new Map(empty);
+  for (const f of local.findings) {
+    const outcome = out.get(f.rule);
+    if (outcome === undefined) continue;
+    if (outcome === empty.get(f.rule)) out.set(f.rule, { rule: f.rule, findings: [f], dependent: false });
+    else outcome.findings.push(f);
+  }
   return out;
 }
 
@@ -157,32 +175,44 @@ function readJob(job: LintJobSpec, reported: ReadonlySet<string>, cache: ResultC
   const files: ReadFile[] = [];
   const byPath = new Map<string, ReadFile>();
   for (const path of job.files) {
-    const read = readBytes(path);
-    let file: ReadFile;
-    if ('error' in read) {
-      file = { path, hash: undefined, text: '', reported: reported.has(path), header: undefined, error: read.error, cachedLint: undefined };
-    } else {
-      const cached = cache?.get(path);
-      const hit = cached?.hash === read.hash ? cached : undefined;
-      const cachedLint = hit?.lint?.key === key ? hit.lint : undefined;
-      // The text is needed to scan a header the cache lacks, to lint a file, and to read the
-      // suppression comments of a file that has some.
-      const needsText = hit === undefined || (reported.has(path) && (cachedLint === undefined || cachedLint.hasDirectives));
-      const decoded = needsText ? decodePythonSource(read.bytes) : undefined;
-      file = {
-        path,
-        hash: read.hash,
-        text: decoded?.text,
-        reported: reported.has(path),
-        header: hit?.header,
-        error: hit ? hit.decodeError : decoded?.error,
-        cachedLint,
-      };
-    }
+    const file = cache ? readThroughCache(path, reported.has(path), cache, key) : readWhole(path, reported.has(path));
     files.push(file);
     byPath.set(path, file);
   }
   return { files, byPath, project: undefined };
+}
+
+function readWhole(path: string, reported: boolean): ReadFile {
+  const read = readBytes(path);
+  if ('error' in read) return { path, hash: undefined, text: '', reported, header: undefined, error: read.error, cachedLint: undefined };
+  const { text, error } = decodePythonSource(read.bytes);
+  return { path, hash: read.hash, text, reported, header: undefined, error, cachedLint: undefined };
+}
+
+/**
+ * A file as the cache knows it. When the file's stamp is unchanged (cacheFile.ts), its hash is
+ * the recorded one and its bytes are read only if something needs the text: a header the cache
+ * lacks, a lint it lacks, or the suppression comments of a file that has some.
+ */
+function readThroughCache(path: string, reported: boolean, cache: ResultCache, key: string): ReadFile {
+  const stamp = fileStamp(path);
+  const lookUp = (hash: string): { hit: CachedFile | undefined; cachedLint: CachedLint | undefined; needsText: boolean } => {
+    const cached = cache.get(path);
+    const hit = cached?.hash === hash ? cached : undefined;
+    const cachedLint = hit?.lint?.key === key ? hit.lint : undefined;
+    return { hit, cachedLint, needsText: hit === undefined || (reported && (cachedLint === undefined || cachedLint.hasDirectives)) };
+  };
+  const known = cache.hashByStamp(path, stamp);
+  if (known !== undefined) {
+    const found = lookUp(known);
+    if (!found.needsText) return { path, hash: known, text: undefined, reported, header: found.hit!.header, error: found.hit!.decodeError, cachedLint: found.cachedLint };
+  }
+  const read = readBytes(path);
+  if ('error' in read) return { path, hash: undefined, text: '', reported, header: undefined, error: read.error, cachedLint: undefined };
+  cache.noteStamp(path, stamp, read.hash);
+  const { hit, cachedLint, needsText } = lookUp(read.hash);
+  const decoded = needsText ? decodePythonSource(read.bytes) : undefined;
+  return { path, hash: read.hash, text: decoded?.text, reported, header: hit?.header, error: hit ? hit.decodeError : decoded?.error, cachedLint };
 }
 
 /** Scans the headers the cache did not have and builds the job's graph from all of them. */

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheFilePath, DEFAULT_CACHE_NAME, lintSettingsKey, ResultCache, type CachedFile } from '../../../server/src/cli/cacheFile';
+import { fileStamp, SETTLE_MS, type FileStamp } from '../../../server/src/cli/stamp';
 import type { AlembicEnvironment } from '../../../server/src/core/config';
 
 /** The cache file itself: where it lives, what its keys cover, and what happens to a bad one. */
@@ -161,4 +162,98 @@ it('drops the entries of files that are gone when it saves', () => {
   const reopened = open(file).cache;
   expect(reopened.get(gone)).toBeUndefined();
   expect(reopened.get(x)).toEqual(entry);
+});
+
+describe('stamps: a file left alone keeps its hash without being read', () => {
+  const stamp = (key: string, settled = true): FileStamp => ({ key, settled });
+
+  it('gives the recorded hash back while the stamp is the same, and nothing for another stamp', () => {
+    const file = path.join(dir, 'stamps');
+    const { cache } = open(file);
+    cache.noteStamp(x, stamp('1:2:3:4:5'), 'hash-1');
+    cache.save();
+    const reopened = open(file).cache;
+    expect(reopened.hashByStamp(x, stamp('1:2:3:4:5'))).toBe('hash-1');
+    expect(reopened.hashByStamp(x, stamp('1:2:9:4:5')), 'another change time').toBeUndefined();
+    expect(reopened.hashByStamp(x, undefined), 'a file that cannot be stat-ed').toBeUndefined();
+  });
+
+  it('does not record a stamp that has not settled, and forgets the one it had', () => {
+    const file = path.join(dir, 'unsettled');
+    const { cache } = open(file);
+    cache.noteStamp(x, stamp('1:2:3:4:5'), 'hash-1');
+    cache.noteStamp(x, stamp('1:2:7:4:5', false), 'hash-2');
+    expect(cache.hashByStamp(x, stamp('1:2:7:4:5'))).toBeUndefined();
+    expect(cache.hashByStamp(x, stamp('1:2:3:4:5'))).toBeUndefined();
+  });
+
+  it('is not consulted with the content strategy', () => {
+    const file = path.join(dir, 'content-strategy');
+    const { cache } = open(file);
+    cache.noteStamp(x, stamp('1:2:3:4:5'), 'hash-1');
+    cache.save();
+    const content = ResultCache.open(file, 'tool-1', () => {}, 'content');
+    expect(content.hashByStamp(x, stamp('1:2:3:4:5'))).toBeUndefined();
+    expect(open(file).cache.hashByStamp(x, stamp('1:2:3:4:5')), 'the recorded stamps are kept').toBe('hash-1');
+  });
+
+  it('copies the sections a run did not read as they were', () => {
+    const file = path.join(dir, 'verbatim');
+    const { cache } = open(file);
+    cache.set(x, entry);
+    cache.setOutput('k', { stdout: 'out', stderr: [], code: 0 });
+    cache.save();
+    const before = readFileSync(file);
+    const second = open(file);
+    second.cache.noteStamp(x, stamp('1:2:3:4:5'), 'h');
+    expect(second.cache.save()).toBeUndefined();
+    const after = readFileSync(file);
+    expect(after.length).toBeGreaterThan(before.length);
+    const reopened = open(file);
+    expect(reopened.cache.get(x)).toEqual(entry);
+    expect(reopened.cache.getOutput('k')?.stdout).toBe('out');
+    expect(reopened.cache.hashByStamp(x, stamp('1:2:3:4:5'))).toBe('h');
+    expect(reopened.notes).toEqual([]);
+  });
+});
+
+describe('fileStamp', () => {
+  it('has not settled for a file just written, and has no stamp for a missing file or a folder', () => {
+    const file = path.join(dir, 'fresh.py');
+    writeFileSync(file, 'revision = "a"\n');
+    expect(fileStamp(file)?.settled).toBe(false);
+    expect(fileStamp(path.join(dir, 'missing.py'))).toBeUndefined();
+    expect(fileStamp(dir)).toBeUndefined();
+  });
+
+  it('changes when the bytes change, even with the same size and modification time', async () => {
+    const file = path.join(dir, 'same-size.py');
+    // A whole second, which utimes sets exactly.
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    writeFileSync(file, 'revision = "a"\n');
+    utimesSync(file, mtime, mtime);
+    const before = fileStamp(file)!;
+    // More than one tick of the kernel's coarse clock, which change times are taken from.
+    await new Promise((r) => setTimeout(r, 30));
+    writeFileSync(file, 'revision = "b"\n');
+    utimesSync(file, mtime, mtime);
+    const after = fileStamp(file)!;
+    const [size, mtimeNs, ctimeNs] = after.key.split(':');
+    expect(size).toBe(before.key.split(':')[0]);
+    expect(mtimeNs, 'the modification time was put back').toBe(before.key.split(':')[1]);
+    expect(ctimeNs, 'the change time moved').not.toBe(before.key.split(':')[2]);
+  });
+
+  it('has settled for a file left alone for longer than SETTLE_MS', () => {
+    // The change time cannot be set, so the test stats a file the system wrote long ago.
+    const old = [process.execPath, '/etc/hostname', '/etc/passwd'].find((f) => {
+      try {
+        return statSync(f).ctimeMs < Date.now() - SETTLE_MS - 1000;
+      } catch {
+        return false;
+      }
+    });
+    expect(old, 'a file unchanged for a while').toBeDefined();
+    expect(fileStamp(old!)?.settled).toBe(true);
+  });
 });
