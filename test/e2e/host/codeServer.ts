@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, promises as fs } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,15 +74,21 @@ export class CodeServerHost implements WorkbenchHost {
 
   /**
    * code-server reads its config from XDG_CONFIG_HOME; pointing that at the run's folder keeps
-   * ~/.config clean. A PATH in `extra` replaces the editor's PATH (Node stays in front).
+   * ~/.config clean. VS Code makes its IPC sockets (vscode-ipc-*.sock, one per window and
+   * extension host) in XDG_RUNTIME_DIR, else in the system temp folder, where nothing removes
+   * them: the run's folder is removed with the suite. A PATH in `extra` replaces the editor's
+   * PATH (Node stays in front).
    */
   private baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const { node } = this.install!;
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|VITEST|NODE_OPTIONS$)/i.test(k)));
+    const runtime = path.join(this.root, 'runtime');
+    mkdirSync(runtime, { recursive: true, mode: 0o700 });
     return {
       ...clean,
       XDG_CONFIG_HOME: path.join(this.root, 'config'),
       XDG_DATA_HOME: path.join(this.root, 'data'),
+      XDG_RUNTIME_DIR: runtime,
       // The server gives extension hosts the environment of a login shell unless it was started
       // from VS Code's CLI; this says it was, so that the extension host (and the Alembic it
       // runs) sees the environment this suite sets up, not whatever ~/.profile adds to PATH.
