@@ -126,6 +126,9 @@ async function main() {
   const cliCacheCommand = node('cli-cache', '`node dist/cli.js graph --json --cache <dir>` (cache written)', ['graph', '--json', '--cache', '--cache-location', graphCache, history.dir]);
   const headsCommand = node('heads', '`node dist/cli.js heads <dir>`', ['heads', history.dir]);
   const headsCacheCommand = node('heads-cache', '`node dist/cli.js heads --cache <dir>` (cache written)', ['heads', '--cache', '--cache-location', graphCache, history.dir]);
+  // The same cache, read and hashing every file instead of trusting unchanged stamps: what the
+  // stamps save, in the same run.
+  const cliContentCommand = node('cli-cache-content', '`node dist/cli.js graph --json --cache --cache-strategy content <dir>` (cache written)', ['graph', '--json', '--cache', '--cache-strategy', 'content', '--cache-location', graphCache, history.dir]);
   // Alembic imports every revision file as a module. On a developer's machine Python keeps
   // their compiled bytecode in __pycache__, so the main comparison lets it do that (the
   // warm-up run writes the cache, even where PYTHONDONTWRITEBYTECODE is set for the tests).
@@ -193,20 +196,21 @@ async function main() {
   // on a measured time, so that two runs of the same size are made of the same repetitions.
   const alembicRuns = alembicRunsOverride ?? (revisions >= 2000 ? Math.min(3, runs) : runs);
   /** @type {Record<string, number[]>} */
-  const times = { cli: [], cliCache: [], heads: [], headsCache: [], alembic: [], alembicCold: [], cat: [] };
+  const times = { cli: [], cliCache: [], cliContent: [], heads: [], headsCache: [], alembic: [], alembicCold: [], cat: [] };
   // The commands take turns, so that a slow phase of the machine is spread over all of them
   // instead of landing on one.
   for (let i = 0; i < Math.max(runs, alembicRuns); i++) {
     if (i < runs) {
       times.cli.push((await runOnce(cliCommand)).ms);
       times.cliCache.push((await runOnce(cliCacheCommand)).ms);
+      times.cliContent.push((await runOnce(cliContentCommand)).ms);
       times.heads.push((await runOnce(headsCommand)).ms);
       times.headsCache.push((await runOnce(headsCacheCommand)).ms);
       times.cat.push((await runOnce(catCommand)).ms);
     }
     if (i < alembicRuns) times.alembic.push((await runOnce(alembicCommand)).ms);
     console.log(
-      `  run ${i + 1}: graph ${formatMs(times.cli[i] ?? NaN)}, graph --cache ${formatMs(times.cliCache[i] ?? NaN)}, ` +
+      `  run ${i + 1}: graph ${formatMs(times.cli[i] ?? NaN)}, graph --cache ${formatMs(times.cliCache[i] ?? NaN)} (content: ${formatMs(times.cliContent[i] ?? NaN)}), ` +
         `heads ${formatMs(times.heads[i] ?? NaN)}, heads --cache ${formatMs(times.headsCache[i] ?? NaN)}, cat ${formatMs(times.cat[i] ?? NaN)}` +
         (i < alembicRuns ? `, alembic ${formatMs(times.alembic[i])}` : ''),
     );
@@ -234,11 +238,12 @@ async function main() {
   const lintCommand = node('lint', '`node dist/cli.js lint --format json <dir>`', ['lint', '--format', 'json', history.dir], [1]);
   const lintOneCommand = node('lint-1', '`node dist/cli.js lint --format json --jobs 1 <dir>`', ['lint', '--format', 'json', '--jobs', '1', history.dir], [1]);
   const lintCacheCommand = node('lint-cache', '`node dist/cli.js lint --format json --cache <dir>` (cache written)', ['lint', '--format', 'json', '--cache', '--cache-location', lintCache, history.dir], [1]);
+  const lintContentCommand = node('lint-cache-content', '`node dist/cli.js lint --format json --cache --cache-strategy content <dir>` (cache written)', ['lint', '--format', 'json', '--cache', '--cache-strategy', 'content', '--cache-location', lintCache, history.dir], [1]);
   const lintWarm = await runOnce(lintCommand, { capture: true, measureRss: gnuTime });
   const lintFindings = JSON.parse(lintWarm.stdout).length;
   console.log(`  lint warm-up: ${formatMs(lintWarm.ms)}, ${lintFindings} findings`);
   /** @type {Record<string, number[]>} */
-  const lintTimes = { lint: [], lintOne: [], lintCache: [] };
+  const lintTimes = { lint: [], lintOne: [], lintCache: [], lintContent: [] };
   /** @type {(number | undefined)[]} */
   const lintRss = [lintWarm.rssKiB];
   for (let i = 0; i < lintRuns; i++) {
@@ -258,7 +263,8 @@ async function main() {
     lintCacheOutcome = await runOnce(lintCacheCommand, { capture: i === 0 });
     if (i === 0) checks.push({ ok: lintCacheOutcome.stdout === lintWarm.stdout && lintCacheCold.stdout === lintWarm.stdout, text: '`lint --cache` prints what `lint` prints, cold and warm' });
     lintTimes.lintCache.push(lintCacheOutcome.ms);
-    console.log(`  lint --cache, run ${i + 2}: ${formatMs(lintCacheOutcome.ms)}`);
+    lintTimes.lintContent.push((await runOnce(lintContentCommand)).ms);
+    console.log(`  lint --cache, run ${i + 2}: ${formatMs(lintCacheOutcome.ms)} (content: ${formatMs(lintTimes.lintContent[i] ?? NaN)})`);
   }
   for (const check of checks) console.log(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.text}`);
   const correct = checks.every((check) => check.ok);
@@ -274,6 +280,7 @@ async function main() {
   const stats = {
     cli: stat(times.cli),
     cliCache: stat(times.cliCache),
+    cliContent: stat(times.cliContent),
     heads: stat(times.heads),
     headsCache: stat(times.headsCache),
     alembic: stat(times.alembic),
@@ -282,6 +289,7 @@ async function main() {
     lint: stat(lintTimes.lint),
     lintOne: stat(lintTimes.lintOne),
     lintCache: stat(lintTimes.lintCache),
+    lintContent: stat(lintTimes.lintContent),
   };
   const verdict = (/** @type {boolean} */ ok) => (ok ? 'pass' : '**FAIL**');
   const speedup = (/** @type {{ median: number, min: number }} */ s) => ({ median: stats.alembic.median / s.median, min: stats.alembic.min / s.min });
@@ -299,6 +307,7 @@ async function main() {
   const rows = [
     [cliCommand, times.cli.length, stats.cli, cliPeakKiB],
     [cliCacheCommand, times.cliCache.length, stats.cliCache, undefined],
+    [cliContentCommand, times.cliContent.length, stats.cliContent, undefined],
     [headsCommand, times.heads.length, stats.heads, undefined],
     [headsCacheCommand, times.headsCache.length, stats.headsCache, undefined],
     [alembicCommand, times.alembic.length, stats.alembic, alembicWarm.rssKiB],
@@ -307,6 +316,7 @@ async function main() {
     [lintCommand, lintTimes.lint.length, stats.lint, lintPeakKiB],
     [lintOneCommand, lintTimes.lintOne.length, stats.lintOne, undefined],
     [lintCacheCommand, lintTimes.lintCache.length, stats.lintCache, undefined],
+    [lintContentCommand, lintTimes.lintContent.length, stats.lintContent, undefined],
   ];
   const table = [
     '| Command | Runs | Median | Min | Peak RSS |',
@@ -319,6 +329,7 @@ async function main() {
     '| --- | --- | --- |',
     `| \`graph\` at least ${TARGET_SPEEDUP_VS_ALEMBIC}× faster than \`alembic heads\` (bytecode cached) | ${x(graphSpeedup)} | ${verdict(graphSpeedup.median >= TARGET_SPEEDUP_VS_ALEMBIC)} |`,
     `| \`graph --cache\` at least ${TARGET_CACHED_SPEEDUP}× faster than \`alembic heads\` (bytecode cached) | ${x(graphCacheSpeedup)} | ${verdict(graphCacheSpeedup.median >= TARGET_CACHED_SPEEDUP)} |`,
+    `| (with \`--cache-strategy content\`, every file read and hashed: \`graph --cache\` against \`alembic heads\`; a second \`lint --cache\`) | ${x(speedup(stats.cliContent))}; ${formatMs(stats.lintContent.median)} | |`,
     `| (\`heads\`, which needs no history order, against \`alembic heads\`: without and with \`--cache\`) | ${x(headsSpeedup)}; ${x(headsCacheSpeedup)} | |`,
     `| (for comparison: \`graph\` vs \`alembic heads\` without bytecode cache) | ${(stats.alembicCold.median / stats.cli.median).toFixed(1)}× | |`,
     `| \`graph\` within ${TARGET_RATIO_VS_CAT}× of \`cat\` | ${catRatio.toFixed(1)}×; ${catRatioMin.toFixed(1)}× | ${verdict(catRatio <= TARGET_RATIO_VS_CAT)} |`,
