@@ -60,18 +60,18 @@ export class Driver {
     return this.treeRows().filter({ hasText: text }).first();
   }
 
-  /** label and description of each visible row of the Revisions view. */
+  /**
+   * label and description of each visible row of the Revisions view, read in one go in the page.
+   * Reading row by row raced the view's own redraws: a row counted before a redraw that removed
+   * it was then waited for, for Playwright's whole default timeout.
+   */
   async treeTexts(): Promise<{ label: string; description: string }[]> {
-    const rows = this.treeRows();
-    const out: { label: string; description: string }[] = [];
-    for (let i = 0; i < (await rows.count()); i++) {
-      const row = rows.nth(i);
-      out.push({
-        label: ((await row.locator('.label-name').first().textContent()) ?? '').trim(),
-        description: ((await row.locator('.label-description').first().textContent().catch(() => '')) ?? '').trim(),
-      });
-    }
-    return out;
+    return this.treeRows().evaluateAll((rows) =>
+      rows.map((row) => ({
+        label: (row.querySelector('.label-name')?.textContent ?? '').trim(),
+        description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
+      })),
+    );
   }
 
   /** The description of the row whose label or description contains `text`. */
