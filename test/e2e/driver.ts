@@ -61,17 +61,27 @@ export class Driver {
   }
 
   /**
-   * label and description of each visible row of the Revisions view, read in one go in the page.
-   * Reading row by row raced the view's own redraws: a row counted before a redraw that removed
-   * it was then waited for, for Playwright's whole default timeout.
+   * label and description of each visible row of the Revisions view. The rows are read one by
+   * one, so a redraw can remove a row after it was counted: a read that finds no row gives up
+   * after a second (Playwright would wait 30 s) and the whole list is read again.
    */
   async treeTexts(): Promise<{ label: string; description: string }[]> {
-    return this.treeRows().evaluateAll((rows) =>
-      rows.map((row) => ({
-        label: (row.querySelector('.label-name')?.textContent ?? '').trim(),
-        description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
-      })),
-    );
+    for (let attempt = 1; ; attempt++) {
+      const rows = this.treeRows();
+      const out: { label: string; description: string }[] = [];
+      try {
+        for (let i = 0; i < (await rows.count()); i++) {
+          const row = rows.nth(i);
+          out.push({
+            label: ((await row.locator('.label-name').first().textContent({ timeout: 1_000 })) ?? '').trim(),
+            description: ((await row.locator('.label-description').first().textContent({ timeout: 1_000 }).catch(() => '')) ?? '').trim(),
+          });
+        }
+        return out;
+      } catch (e) {
+        if (attempt === 5) throw e;
+      }
+    }
   }
 
   /** The description of the row whose label or description contains `text`. */

@@ -67,6 +67,18 @@ function assertNoSecret(f: FlowContext, scan: ReturnType<typeof scanProcesses>, 
   recordMetric(`secrets:${path.basename(f.ws.folder).slice(0, 24)}`, JSON.stringify({ filesSearched: editor.searched + workspace.searched, bytes: editor.bytes + workspace.bytes, processSamples: report.samples, secretsFound: 0 }));
 }
 
+
+/**
+ * The labels of the view's rows once it lists as many as `expected` has: the environment's row
+ * gets its description before its revisions are drawn, and the view is read in one go.
+ */
+async function labelsOnceListed(driver: Driver, expected: readonly string[]): Promise<string[]> {
+  return until(`the view to list ${expected.length} rows`, async () => {
+    const labels = (await driver.treeTexts()).map((r) => r.label);
+    return labels.length >= expected.length ? labels : undefined;
+  });
+}
+
 flow(
   'seed-000',
   'async chatbot: `uv run alembic` from the editor; the start script migrates outside it and the view follows by itself',
@@ -76,7 +88,7 @@ flow(
     await driver.widenSidebar();
     // The database of .env, named by its URL (no password in this one).
     expect(await envRow(driver, 'database · empty · 2 pending')).toBe(`${withDriver(ws.databaseUrl, 'asyncpg')} · empty · 2 pending`);
-    expect((await driver.treeTexts()).map((r) => r.label)).toEqual(['alembic.ini', 'conversation titles', 'baseline schema']);
+    expect(await labelsOnceListed(driver, ['alembic.ini', 'conversation titles', 'baseline schema'])).toEqual(['alembic.ini', 'conversation titles', 'baseline schema']);
     expect(await stateOf(driver, '002')).toBe('pending');
     await step('view');
 
@@ -122,7 +134,7 @@ flow(
     await driver.openRevisionsView();
     await driver.widenSidebar();
     await envRow(driver, 'database · empty · 2 pending');
-    expect((await driver.treeTexts()).map((r) => r.label)).toEqual(['src/alembic.ini', 'seed builtin profiles', 'initial schema']);
+    expect(await labelsOnceListed(driver, ['src/alembic.ini', 'seed builtin profiles', 'initial schema'])).toEqual(['src/alembic.ini', 'seed builtin profiles', 'initial schema']);
     await step('view');
     await driver.rowAction('alembic.ini', 'Upgrade to Head(s)');
     expect(await driver.notification(/^Upgraded /, 120_000)).toMatch(/^Upgraded .* to 20260110_002 \(2 revisions\) in \d+\.\d s\.$/);
@@ -158,7 +170,7 @@ flow(
     await driver.openRevisionsView();
     await driver.widenSidebar();
     await envRow(driver, 'database · empty · 3 pending', 90_000);
-    expect((await driver.treeTexts()).map((r) => r.label)).toEqual(['backend/alembic.ini', 'alert category', 'add resolution notes', 'initial schema']);
+    expect(await labelsOnceListed(driver, ['backend/alembic.ini', 'alert category', 'add resolution notes', 'initial schema'])).toEqual(['backend/alembic.ini', 'alert category', 'add resolution notes', 'initial schema']);
     expect(await driver.viewMessage()).toContain(`No database file at ${seed.file('backend/history.db')}`);
     await step('view');
     await driver.rowAction('alembic.ini', 'Upgrade to Head(s)');
@@ -197,7 +209,7 @@ flow(
     await driver.openRevisionsView();
     await driver.widenSidebar();
     await envRow(driver, 'dev · empty · 3 pending', 90_000);
-    expect((await driver.treeTexts()).map((r) => r.label)).toEqual(['backend/alembic.ini', 'add indexes', 'add priority column', 'initial schema']);
+    expect(await labelsOnceListed(driver, ['backend/alembic.ini', 'add indexes', 'add priority column', 'initial schema'])).toEqual(['backend/alembic.ini', 'add indexes', 'add priority column', 'initial schema']);
     await step('dev');
 
     await driver.runCommand('Alembic: Select Database');
@@ -250,7 +262,7 @@ flow(
     const shown = await envRow(driver, 'database · empty · 2 pending');
     // The URL comes from .env with its password, and is shown without it.
     expect(shown).toMatch(/^postgresql\+asyncpg:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/e2e_seed004_\S+ · empty · 2 pending$/);
-    expect((await driver.treeTexts()).map((r) => r.label)).toEqual(['backend/alembic.ini', 'add user timezone', 'initial schema']);
+    expect(await labelsOnceListed(driver, ['backend/alembic.ini', 'add user timezone', 'initial schema'])).toEqual(['backend/alembic.ini', 'add user timezone', 'initial schema']);
     await step('view');
     await driver.rowAction('alembic.ini', 'Upgrade to Head(s)');
     expect(await driver.notification(/^Upgraded /, 120_000)).toMatch(/^Upgraded .* to 7c1e9a04d2b6 \(2 revisions\) in \d+\.\d s\.$/);
