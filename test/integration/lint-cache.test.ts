@@ -84,14 +84,34 @@ function writeCache(file: string, cache: CacheFile): void {
   writeFileSync(file, Buffer.concat([Buffer.from(`${JSON.stringify({ ...cache.preamble, sections })}\n`), ...bodies]));
 }
 
-/** Rewrites the cached message of `file`'s first non-idempotent-ddl finding to the marker. */
-function plant(cacheFile: string, file: string): void {
+/**
+ * Rewrites the cached message of `file`'s first non-idempotent-ddl finding to the marker. With
+ * `underHash`, the entry and the file's recorded stamp are given that made-up hash too, so the
+ * marker is reached only through the stamp, never through the file's bytes.
+ */
+function plant(cacheFile: string, file: string, underHash?: string): void {
   const cache = readCache(cacheFile);
   const entry = (cache.sections['files'] as FilesSection)[file];
   const finding = entry?.lint?.findings.find((f) => f.rule === 'non-idempotent-ddl');
-  if (!finding) throw new Error(`the cache holds no non-idempotent-ddl finding of ${file}`);
+  if (!entry || !finding) throw new Error(`the cache holds no non-idempotent-ddl finding of ${file}`);
   finding.message = MARKER;
+  if (underHash !== undefined) {
+    const stamps = cache.sections['stamps'] as Record<string, string>;
+    const recorded = stamps[file];
+    if (recorded === undefined) throw new Error(`no stamp was recorded for ${file}`);
+    stamps[file] = `${recorded.split(' ')[0]} ${underHash}`;
+    entry.hash = underHash;
+  }
   writeCache(cacheFile, cache);
+}
+
+/** `file`'s bytes with one letter of its upgrade docstring changed: the same size, other content. */
+function sameSizeChange(file: string): Buffer {
+  const text = readFileSync(file);
+  const changed = Buffer.from(text.toString('utf8').replace('"""Upgrade schema."""', '"""Upgrade schemA."""'));
+  expect(changed.equals(text)).toBe(false);
+  expect(changed.length).toBe(text.length);
+  return changed;
 }
 
 beforeAll(async () => {
@@ -187,10 +207,7 @@ describe('a cached result is used only while its whole key matches', () => {
   });
 
   it('is dropped when the file changes, even with the same size and modification time', async () => {
-    const text = readFileSync(file);
-    const changed = Buffer.from(text.toString('utf8').replace('"""Upgrade schema."""', '"""Upgrade schemA."""'));
-    expect(changed.equals(text)).toBe(false);
-    expect(changed.length).toBe(text.length);
+    const changed = sameSizeChange(file);
     const { mtime } = statSync(file);
     writeFileSync(file, changed);
     utimesSync(file, mtime, mtime);
@@ -253,15 +270,7 @@ describe('a file whose stamp is unchanged is not read again', () => {
     // A stamp is recorded only for a file left alone for SETTLE_MS; the copy was just made.
     await new Promise((r) => setTimeout(r, SETTLE_MS + 200));
     await lint(dir, '--cache', '.');
-    const cache = readCache(cacheFile);
-    const stamps = cache.sections['stamps'] as Record<string, string>;
-    const recorded = stamps[file];
-    if (recorded === undefined) throw new Error(`no stamp was recorded for ${file}`);
-    stamps[file] = `${recorded.split(' ')[0]} MADE-UP-HASH`;
-    const entry = (cache.sections['files'] as FilesSection)[file]!;
-    entry.hash = 'MADE-UP-HASH';
-    entry.lint!.findings.find((f) => f.rule === 'non-idempotent-ddl')!.message = MARKER;
-    writeCache(cacheFile, cache);
+    plant(cacheFile, file, 'MADE-UP-HASH');
   });
 
   it('takes the hash recorded with the stamp', async () => {
@@ -269,10 +278,7 @@ describe('a file whose stamp is unchanged is not read again', () => {
   });
 
   it('reads it again after a change that keeps its size and modification time', async () => {
-    const text = readFileSync(file);
-    const changed = Buffer.from(text.toString('utf8').replace('"""Upgrade schema."""', '"""Upgrade schemA."""'));
-    expect(changed.equals(text)).toBe(false);
-    expect(changed.length).toBe(text.length);
+    const changed = sameSizeChange(file);
     const { mtimeNs } = statSync(file, { bigint: true });
     writeFileSync(file, changed);
     utimesSync(file, WHOLE_SECOND, WHOLE_SECOND);

@@ -262,12 +262,20 @@ export class ResultCache {
   }
 
   /**
+   * Stats `file` and gives its stamp, with the hash recorded under it when the stamp is
+   * unchanged. A caller that reads the file after this records the read's hash with `noteStamp`.
+   */
+  probe(file: string): { stamp: FileStamp | undefined; known: string | undefined } {
+    const stamp = fileStamp(file);
+    return { stamp, known: this.hashByStamp(file, stamp) };
+  }
+
+  /**
    * The content hash of `file`: from its stamp when unchanged, else read and hashed (and the
    * stamp recorded). Undefined when the file cannot be read.
    */
   hashOf(file: string): string | undefined {
-    const stamp = fileStamp(file);
-    const known = this.hashByStamp(file, stamp);
+    const { stamp, known } = this.probe(file);
     if (known !== undefined) return known;
     const read = readBytes(file);
     if ('error' in read) return undefined;

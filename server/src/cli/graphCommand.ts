@@ -12,7 +12,6 @@ import { scanRevisionHeader } from '../core/scan/headerScanner';
 import type { Problem } from '../core/types';
 import { cacheFilePath, ResultCache, toolFingerprint, type CachedFile, type CachedOutput, type CacheStrategy } from './cacheFile';
 import { UsageError, type CliIO } from './io';
-import { fileStamp } from './stamp';
 import { unresolvedNote } from './unresolvedNote';
 
 /**
@@ -117,8 +116,7 @@ function outputKey(kind: string, json: boolean, env: AlembicEnvironment, files: 
 function readHeaders(files: readonly string[], cache: ResultCache): { header: RevisionHeader; error?: string; hash: string | undefined }[] {
   const fromCache = (cached: CachedFile): { header: RevisionHeader; error?: string; hash: string } => ({ header: cached.header, ...(cached.decodeError ? { error: cached.decodeError } : {}), hash: cached.hash });
   return files.map((file) => {
-    const stamp = fileStamp(file);
-    const known = cache.hashByStamp(file, stamp);
+    const { stamp, known } = cache.probe(file);
     const cached = cache.get(file);
     if (cached && known === cached.hash) return fromCache(cached);
     const read = readBytes(file);

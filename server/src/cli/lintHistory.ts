@@ -11,7 +11,6 @@ import { decodePythonSource } from '../core/scan/decode';
 import { scanRevisionHeader } from '../core/scan/headerScanner';
 import type { CachedFile, CachedLint, ResultCache } from './cacheFile';
 import { chunksOf, lintInParallel, threadCount } from './lintPool';
-import { fileStamp } from './stamp';
 import { LocalLinter, lintTextLocally, phaseOptions, type LintJobSpec, type LintRound, type LocalFileLint, type ReportedRuleError } from './lintShare';
 
 /**
@@ -195,14 +194,13 @@ function readWhole(path: string, reported: boolean): ReadFile {
  * lacks, a lint it lacks, or the suppression comments of a file that has some.
  */
 function readThroughCache(path: string, reported: boolean, cache: ResultCache, key: string): ReadFile {
-  const stamp = fileStamp(path);
+  const { stamp, known } = cache.probe(path);
   const lookUp = (hash: string): { hit: CachedFile | undefined; cachedLint: CachedLint | undefined; needsText: boolean } => {
     const cached = cache.get(path);
     const hit = cached?.hash === hash ? cached : undefined;
     const cachedLint = hit?.lint?.key === key ? hit.lint : undefined;
     return { hit, cachedLint, needsText: hit === undefined || (reported && (cachedLint === undefined || cachedLint.hasDirectives)) };
   };
-  const known = cache.hashByStamp(path, stamp);
   if (known !== undefined) {
     const found = lookUp(known);
     if (!found.needsText) return { path, hash: known, text: undefined, reported, header: found.hit!.header, error: found.hit!.decodeError, cachedLint: found.cachedLint };

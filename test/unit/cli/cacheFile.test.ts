@@ -91,6 +91,16 @@ function open(file: string, tool = 'tool-1'): { cache: ResultCache; notes: strin
   return { cache: ResultCache.open(file, tool, (n) => notes.push(n)), notes };
 }
 
+/** A cache file holding `entry` for x.py and one output, 'k', as a run saved it. */
+function savedWithEntryAndOutput(name: string): string {
+  const file = path.join(dir, name);
+  const { cache } = open(file);
+  cache.set(x, entry);
+  cache.setOutput('k', { stdout: 'out', stderr: [], code: 0 });
+  cache.save();
+  return file;
+}
+
 describe('ResultCache', () => {
   it('keeps entries and outputs across a save and an open by the same tool', () => {
     const file = path.join(dir, 'roundtrip');
@@ -132,11 +142,7 @@ describe('ResultCache', () => {
   });
 
   it('starts empty with a note when a section was edited, and rewrites the file', () => {
-    const file = path.join(dir, 'edited');
-    const { cache } = open(file);
-    cache.set(x, entry);
-    cache.setOutput('k', { stdout: 'out', stderr: [], code: 0 });
-    cache.save();
+    const file = savedWithEntryAndOutput('edited');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"hash":"h"', '"hash":"H"'));
     const reopened = open(file);
     expect(reopened.cache.getOutput('k')?.stdout, 'the outputs section is intact').toBe('out');
@@ -198,11 +204,7 @@ describe('stamps: a file left alone keeps its hash without being read', () => {
   });
 
   it('copies the sections a run did not read as they were', () => {
-    const file = path.join(dir, 'verbatim');
-    const { cache } = open(file);
-    cache.set(x, entry);
-    cache.setOutput('k', { stdout: 'out', stderr: [], code: 0 });
-    cache.save();
+    const file = savedWithEntryAndOutput('verbatim');
     const before = readFileSync(file);
     const second = open(file);
     second.cache.noteStamp(x, stamp('1:2:3:4:5'), 'h');
