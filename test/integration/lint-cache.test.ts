@@ -87,10 +87,12 @@ function writeCache(file: string, cache: CacheFile): void {
 /**
  * Rewrites the cached message of `file`'s first non-idempotent-ddl finding to the marker. With
  * `underHash`, the entry and the file's recorded stamp are given that made-up hash too, so the
- * marker is reached only through the stamp, never through the file's bytes.
+ * marker is reached only through the stamp, never through the file's bytes. The whole outputs
+ * of earlier runs are dropped, so that the next run goes through the per-file entries.
  */
 function plant(cacheFile: string, file: string, underHash?: string): void {
   const cache = readCache(cacheFile);
+  cache.sections['outputs'] = {};
   const entry = (cache.sections['files'] as FilesSection)[file];
   const finding = entry?.lint?.findings.find((f) => f.rule === 'non-idempotent-ddl');
   if (!entry || !finding) throw new Error(`the cache holds no non-idempotent-ddl finding of ${file}`);
@@ -112,6 +114,32 @@ function sameSizeChange(file: string): Buffer {
   expect(changed.equals(text)).toBe(false);
   expect(changed.length).toBe(text.length);
   return changed;
+}
+
+/** Changes one byte in the middle of a section of the cache file, leaving its recorded checksum. */
+function flipByteIn(file: string, section: string): void {
+  const bytes = readFileSync(file);
+  const { preamble } = readCache(file);
+  let at = bytes.indexOf(0x0a) + 1;
+  for (const s of preamble.sections) {
+    if (s.name === section) {
+      const middle = at + Math.floor(s.length / 2);
+      bytes[middle] = bytes[middle] === 0x41 ? 0x42 : 0x41;
+      writeFileSync(file, bytes);
+      return;
+    }
+    at += s.length;
+  }
+  throw new Error(`the cache file has no ${section} section`);
+}
+
+/** Replaces the stdout of every output the cache holds by the marker. */
+function plantOutputs(cacheFile: string): void {
+  const cache = readCache(cacheFile);
+  const outputs = cache.sections['outputs'] as Record<string, { stdout: string }>;
+  expect(Object.keys(outputs).length).toBeGreaterThan(0);
+  for (const output of Object.values(outputs)) output.stdout = MARKER;
+  writeCache(cacheFile, cache);
 }
 
 beforeAll(async () => {
@@ -238,6 +266,21 @@ describe('a cached result is used only while its whole key matches', () => {
     expect((await lint(dir, '--cache', '.')).stdout).not.toContain(MARKER);
   });
 
+  it('is dropped when the naming convention changes in a module env.py imports', async () => {
+    const envPy = path.join(dir, 'migrations', 'env.py');
+    writeFileSync(envPy, `from app_models import metadata\n${readFileSync(envPy, 'utf8')}`);
+    const models = path.join(dir, 'app_models.py');
+    const convention = (ck: string): string => `from sqlalchemy import MetaData\n\nmetadata = MetaData(naming_convention={"ck": "${ck}"})\n`;
+    writeFileSync(models, convention('ck_%(table_name)s_%(constraint_name)s'));
+    await lint(dir, '--cache', '.');
+    plant(cacheFile, file);
+    expect((await lint(dir, '--cache', '.')).stdout).toContain(MARKER);
+    writeFileSync(models, convention('%(table_name)s_%(constraint_name)s_check'));
+    const r = await lint(dir, '--cache', '.');
+    expect(r.stdout).not.toContain(MARKER);
+    expect(report(r)).toEqual(report(await lint(dir, '.')));
+  });
+
   it('is dropped when the tool changes', async () => {
     appendFileSync(path.join(dist, 'lintWorker.js'), '\n// another build\n');
     try {
@@ -247,6 +290,66 @@ describe('a cached result is used only while its whole key matches', () => {
     } finally {
       copyFileSync(path.join(repo, 'dist', 'lintWorker.js'), path.join(dist, 'lintWorker.js'));
     }
+  });
+});
+
+/**
+ * The whole output of a lint is kept too, under the hashes of every revision file (graph
+ * findings included: they follow from the same bytes), the format, the folder paths are shown
+ * from and the settings key. A second lint of an unchanged history prints it without reading
+ * the per-file entries; anything else goes through them.
+ */
+describe("a lint's whole output is printed again only while nothing it depends on changed", () => {
+  let cacheFile: string;
+
+  beforeEach(async () => {
+    cacheFile = path.join(dir, CACHE_NAME);
+    await lint(dir, '--cache', '.');
+    plantOutputs(cacheFile);
+  });
+
+  it('is printed again, with its exit code, when nothing changed', async () => {
+    const r = await lint(dir, '--cache', '.');
+    expect(r.stdout).toBe(`${MARKER}\n`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+  });
+
+  it('is printed without reading the per-file entries', async () => {
+    flipByteIn(cacheFile, 'files');
+    const r = await lint(dir, '--cache', '.');
+    expect(r.stdout).toBe(`${MARKER}\n`);
+    expect(r.stderr).toBe('');
+  });
+
+  it('is not printed after any revision file changed, though the change leaves its own findings alone', async () => {
+    const files = readdirSync(versions(dir)).filter((f) => f.endsWith('.py'));
+    appendFileSync(path.join(versions(dir), files[0]!), '\n# reviewed\n');
+    const r = await lint(dir, '--cache', '.');
+    expect(r.stdout).not.toContain(MARKER);
+    expect(report(r)).toEqual(report(await lint(dir, '.')));
+  });
+
+  it('is not printed in another format, or with paths shown from another folder', async () => {
+    const text = await cli(dir, ['lint', '--format', 'text', '--cache', '.']);
+    expect(text.stdout).not.toContain(MARKER);
+    expect(report(text)).toEqual(report(await cli(dir, ['lint', '--format', 'text', '.'])));
+    const fromParent = await lint(path.dirname(dir), '--cache', '--cache-location', cacheFile, path.basename(dir));
+    expect(fromParent.stdout).not.toContain(MARKER);
+    expect(report(fromParent)).toEqual(report(await lint(path.dirname(dir), path.basename(dir))));
+  });
+
+  it('is not printed when the files reported on change', async () => {
+    const file = await fileWithFindings(dir);
+    const r = await lint(dir, '--cache', path.relative(dir, file));
+    expect(r.stdout).not.toContain(MARKER);
+    expect(report(r)).toEqual(report(await lint(dir, path.relative(dir, file))));
+  });
+
+  it('is not printed by --fix, which lints', async () => {
+    const r = await lint(dir, '--cache', '--fix', '.');
+    expect(r.stdout).not.toContain(MARKER);
+    expect(r.stderr).toMatch(/^fixed /m);
   });
 });
 
@@ -298,12 +401,8 @@ describe('a file whose stamp is unchanged is not read again', () => {
 describe('a cache that cannot be used', () => {
   it.each<[string, (file: string) => void]>([
     ['is truncated', (f) => writeFileSync(f, readFileSync(f).subarray(0, 1000))],
-    ['has one byte changed', (f) => {
-      const bytes = readFileSync(f);
-      const at = bytes.lastIndexOf('"message":"') + 11;
-      bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41;
-      writeFileSync(f, bytes);
-    }],
+    ['has one byte of its stamps changed', (f) => flipByteIn(f, 'stamps')],
+    ['has one byte of its outputs changed', (f) => flipByteIn(f, 'outputs')],
     ['is not a cache at all', (f) => writeFileSync(f, 'hello\n')],
     ['is empty', (f) => writeFileSync(f, '')],
   ])('is ignored with a note when it %s, and rewritten', async (_, damage) => {

@@ -5,6 +5,7 @@ import type { AlembicEnvironment } from '../core/config';
 import type { RevisionHeader } from '../core/revisionHeader';
 import type { Finding, RuleId } from '../core/rules/types';
 import { readBytes } from '../core/project/source';
+import { namingConventionsFor } from '../core/rules/ops/namingConventions';
 import type { Problem } from '../core/types';
 import pkg from '../../../package.json';
 import { fileStamp, type FileStamp } from './stamp';
@@ -98,8 +99,25 @@ interface Preamble {
   sections: { name: SectionName; length: number; checksum: string }[];
 }
 
-/** How many `graph`/`heads` outputs are kept: one per command, format and history state. */
+/** How many `graph`/`heads`/`lint` outputs are kept: one per command, format and history state. */
 const MAX_OUTPUTS = 16;
+
+/**
+ * The key of a whole command's output: what the command was asked (`head`, hashed as stable
+ * JSON) and every revision file it read, as path and content hash, in load order. Undefined
+ * when a file could not be hashed: such an output is never cached.
+ */
+export function outputKey(head: unknown, histories: readonly { files: readonly string[]; hashes: readonly (string | undefined)[] }[]): string | undefined {
+  const hash = createHash('sha256').update(stableJson(head));
+  for (const { files, hashes } of histories) {
+    hash.update(`\0${files.length}`);
+    for (let i = 0; i < files.length; i++) {
+      if (hashes[i] === undefined) return undefined;
+      hash.update(`\0${files[i]}\0${hashes[i]}`);
+    }
+  }
+  return hash.digest('base64');
+}
 
 /**
  * The tool's identity: the package version and a hash of the bundles doing the work (the
@@ -145,7 +163,10 @@ export function lintSettingsKey(env: AlembicEnvironment, rest: Record<string, un
   const { sqlalchemyUrl, ...config } = env;
   const scheme = sqlalchemyUrl === undefined ? null : (/^([^:]*):/.exec(sqlalchemyUrl)?.[1] ?? '');
   const envPy = env.scriptLocation === undefined ? null : fileHash(path.join(env.scriptLocation, 'env.py'));
-  return createHash('sha256').update(stableJson({ config, scheme, envPy, ...rest })).digest('base64');
+  // The naming convention may come from a project module env.py imports, which no other part
+  // of the key covers; a change there changes which downgrades are complete.
+  const conventions = namingConventionsFor(env);
+  return createHash('sha256').update(stableJson({ config, scheme, envPy, conventions, ...rest })).digest('base64');
 }
 
 function fileHash(file: string): string | null {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { type AlembicEnvironment, ConfigError, listRevisionFiles, loadEnvironment } from '../core/config';
 import { pyStrip } from '../core/config/pyText';
@@ -10,7 +9,7 @@ import type { RevisionHeader } from '../core/revisionHeader';
 import { decodePythonSource } from '../core/scan/decode';
 import { scanRevisionHeader } from '../core/scan/headerScanner';
 import type { Problem } from '../core/types';
-import { cacheFilePath, ResultCache, toolFingerprint, type CachedFile, type CachedOutput, type CacheStrategy } from './cacheFile';
+import { cacheFilePath, outputKey, ResultCache, toolFingerprint, type CachedFile, type CachedOutput, type CacheStrategy } from './cacheFile';
 import { UsageError, type CliIO } from './io';
 import { unresolvedNote } from './unresolvedNote';
 
@@ -70,7 +69,7 @@ export function runGraphLike(kind: 'graph' | 'heads', opts: GraphOptions, io: Cl
     return code(emit(render(env, project), io));
   }
   const cache = ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint(), (note) => io.stderr(note), opts.cacheStrategy);
-  const key = (hashes: readonly (string | undefined)[]): string | undefined => (hashes.every((h) => h !== undefined) ? outputKey(kind, opts.json, env, files, hashes) : undefined);
+  const key = (hashes: readonly (string | undefined)[]): string | undefined => graphOutputKey(kind, opts.json, env, files, hashes);
   const before = key(files.map((f) => cache.hashOf(f)));
   const cached = before === undefined ? undefined : cache.getOutput(before);
   if (cached) {
@@ -98,15 +97,13 @@ function emit(output: Output, io: CliIO): number {
 }
 
 /**
- * The key of an output: the command and its format, the tool (the cache file's own key), the
- * environment's configuration (without the database URL, which no output shows) and every
- * revision file's path and content hash in load order.
+ * The key of an output: the command and its format, the environment's configuration (without
+ * the database URL, which no output shows) and every revision file's path and content hash in
+ * load order. The tool is the cache file's own key.
  */
-function outputKey(kind: string, json: boolean, env: AlembicEnvironment, files: readonly string[], hashes: readonly (string | undefined)[]): string {
+function graphOutputKey(kind: string, json: boolean, env: AlembicEnvironment, files: readonly string[], hashes: readonly (string | undefined)[]): string | undefined {
   const { sqlalchemyUrl: _url, ...config } = env;
-  const hash = createHash('sha256').update(JSON.stringify({ kind, json, config }));
-  for (let i = 0; i < files.length; i++) hash.update(`\0${files[i]}\0${hashes[i]}`);
-  return hash.digest('base64');
+  return outputKey({ kind, json, config }, [{ files, hashes }]);
 }
 
 /**

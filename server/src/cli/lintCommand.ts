@@ -8,7 +8,7 @@ import { displayPath } from './format/location';
 import { UsageError, type CliIO } from './io';
 import { applyFixes } from './lintFix';
 import { lintSettings, readOverrides, type EnvironmentSettings } from './lintSettings';
-import { cacheFilePath, lintSettingsKey, ResultCache, toolFingerprint, type CacheStrategy } from './cacheFile';
+import { cacheFilePath, lintSettingsKey, outputKey, ResultCache, toolFingerprint, type CacheStrategy } from './cacheFile';
 import { lintHistory } from './lintHistory';
 import { loadSqlParserForLint, type LintJobSpec, type ReportedRuleError } from './lintShare';
 import { ChangedFiles } from './lintSince';
@@ -125,16 +125,23 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
 
   // Every usage error is found before anything is printed, so exit code 2 leaves stdout empty.
   // Workers load the SQL parser for themselves, and fail the same way when they cannot; the
-  // main thread's loads while the files are read.
-  const sql = loadSqlParserForLint();
-  sql.catch(() => undefined);
+  // main thread's loads while the files are read (not at all when the output is cached).
+  let sql: ReturnType<typeof loadSqlParserForLint> | undefined;
   let note: string | undefined;
+  let ruleErrors = 0;
+  let hashes: (string | undefined)[][] = [];
   const cache = opts.cache ? ResultCache.open(cacheFilePath(io.cwd, opts.cacheLocation), toolFingerprint(), (note) => io.stderr(note), opts.cacheStrategy) : undefined;
   const lint = async (): Promise<Finding[]> => {
+    if (!sql) {
+      sql = loadSqlParserForLint();
+      sql.catch(() => undefined);
+    }
     // Every round reads the files again: after --fix, the projects are built from the files as they are now.
     const round = await lintHistory({ jobs: specs, reported: toLint, threads: opts.jobs, cache, keys, sql, workerScript: workerScript() });
     for (const e of round.ruleErrors) io.stderr(describeError(e, io.cwd));
+    ruleErrors += round.ruleErrors.length;
     note = unresolvedNote(round.unresolved.map((u) => ({ file: displayPath(u.file, io.cwd).file, value: u.value })));
+    hashes = round.hashes;
     return round.findings;
   };
 
@@ -146,6 +153,25 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
     for (const p of settings.problems) warnings.add(`warning: ${p.message}`);
   }
   for (const w of warnings) io.stderr(w);
+  // A version location that does not exist is a warning (Alembic silently reads nothing there).
+  const nowhere = prepared.some(({ job }) => job.env.problems.some((p) => p.pointsNowhere === 'version-location'));
+  const exitCode = (code: number): number => (nowhere ? Math.max(code, 1) : code);
+
+  // An unchanged history linted the same way prints what it printed last time (cacheFile.ts):
+  // its findings, graph findings included, are a function of the files' bytes and the key.
+  const outputHead = cache && !opts.fix ? lintOutputHead(opts.format, io.cwd, keys, toLint) : undefined;
+  const histories = (of: (job: LintJobSpec, j: number) => readonly (string | undefined)[]) => specs.map((job, j) => ({ files: job.files, hashes: of(job, j) }));
+  if (cache && outputHead !== undefined) {
+    const before = outputKey(outputHead, histories((job) => job.files.map((f) => cache.hashOf(f))));
+    const cached = before === undefined ? undefined : cache.getOutput(before);
+    if (cached) {
+      const unsaved = cache.save();
+      if (unsaved) io.stderr(unsaved);
+      for (const line of cached.stderr) io.stderr(line);
+      if (cached.stdout !== '') io.stdout(cached.stdout);
+      return exitCode(cached.code);
+    }
+  }
 
   let findings = await lint();
   if (opts.fix) {
@@ -158,13 +184,30 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
     }
   }
 
+  const lines = formatFindings(opts.format, findings, formatContext(io.cwd));
+  const code = findings.some((f) => f.severity === 'error' || f.severity === 'warning') ? 1 : 0;
+  // Filed under the hashes this round read, so a file that changed meanwhile cannot leave a
+  // wrong output behind; a round where a rule failed is not kept (the failure may not recur).
+  if (cache && outputHead !== undefined && ruleErrors === 0) {
+    const after = outputKey(outputHead, histories((_, j) => hashes[j] ?? []));
+    if (after !== undefined) cache.setOutput(after, { stdout: lines.join('\n'), stderr: note ? [note] : [], code });
+  }
   const unsaved = cache?.save();
   if (unsaved) io.stderr(unsaved);
   if (note) io.stderr(note);
-  for (const line of formatFindings(opts.format, findings, formatContext(io.cwd))) io.stdout(line);
-  // A version location that does not exist is a warning (Alembic silently reads nothing there).
-  const nowhere = prepared.some(({ job }) => job.env.problems.some((p) => p.pointsNowhere === 'version-location'));
-  return nowhere || findings.some((f) => f.severity === 'error' || f.severity === 'warning') ? 1 : 0;
+  for (const line of lines) io.stdout(line);
+  return exitCode(code);
+}
+
+/**
+ * What a lint's output depends on besides the revision files: the format, the folder paths are
+ * shown relative to, each environment's settings key (which covers its configuration, env.py
+ * and the naming convention), the files reported on, and, in SARIF, the rules' help.
+ */
+function lintOutputHead(format: OutputFormat, cwd: string, keys: readonly string[], reported: readonly (readonly string[])[]): unknown {
+  const tool = format === 'sarif' ? formatContext(cwd).tool : undefined;
+  const help = tool ? RULES.map((r) => tool.help?.(r.id)) : undefined;
+  return { kind: 'lint', format, cwd, keys, reported, help };
 }
 
 function where(f: Finding, cwd: string): string {

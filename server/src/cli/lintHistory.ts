@@ -123,7 +123,7 @@ export async function lintHistory(run: HistoryLint): Promise<LintRound> {
     }
     for (const f of jobFindings.sort(compareFindings)) findings.push(f);
   });
-  return { findings, ruleErrors, unresolved };
+  return { findings, ruleErrors, unresolved, hashes: reads.map((read) => read.files.map((f) => f.hash)) };
 }
 
 function toCached(local: LocalFileLint | CachedLint, key: string): CachedLint {

@@ -49,6 +49,11 @@ export interface LintRound {
   ruleErrors: ReportedRuleError[];
   /** Values of the reported files that are not literals, as `branch_labels = x.Y`, for one note on stderr. */
   unresolved: { file: string; value: string }[];
+  /**
+   * Per job, the content hash of every file in load order, as this round read it (undefined
+   * for an unreadable file): what `lint --cache` files the round's output under.
+   */
+  hashes: (string | undefined)[][];
 }
 
 /** What the first step found in one file. */
