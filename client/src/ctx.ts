@@ -41,7 +41,16 @@ export class Ctx implements vscode.Disposable {
     this.states = new StateStore(this.databases, () => this.api, () => this.trusted, output, (env, db) => this.operations.current(env, db));
     this.operations = new Operations(this);
     this.view = new RevisionsView(
-      async (env, offset, limit) => (await this.api?.graphPage(env, offset, limit)) ?? undefined,
+      async (env, offset, limit) => {
+        const api = this.api;
+        if (!api) return undefined;
+        try {
+          return await api.graphPage(env, offset, limit);
+        } catch (error) {
+          this.output.warn(`Fetching the revisions of ${env.configFile} failed; the view asks again.`, error);
+          return undefined;
+        }
+      },
       this.states,
       (env) => this.databases.folderOf(env),
     );

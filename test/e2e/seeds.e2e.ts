@@ -73,10 +73,16 @@ function assertNoSecret(f: FlowContext, scan: ReturnType<typeof scanProcesses>, 
  * gets its description before its revisions are drawn, and the view is read in one go.
  */
 async function labelsOnceListed(driver: Driver, expected: readonly string[]): Promise<string[]> {
-  return until(`the view to list ${expected.length} rows`, async () => {
-    const labels = (await driver.treeTexts()).map((r) => r.label);
-    return labels.length >= expected.length ? labels : undefined;
-  });
+  let seen: string[] = [];
+  try {
+    return await until(`the view to list ${expected.length} rows`, async () => {
+      seen = (await driver.treeTexts()).map((r) => r.label);
+      return seen.length >= expected.length ? seen : undefined;
+    });
+  } catch (error) {
+    // Say what the view showed instead, and why (the view's message), for the CI log.
+    throw new Error(`${(error as Error).message}; it listed ${JSON.stringify(seen)} under the message ${JSON.stringify(await driver.viewMessage())}`);
+  }
 }
 
 flow(

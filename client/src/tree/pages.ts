@@ -49,6 +49,11 @@ export class HistoryPages {
     private readonly pageSize = PAGE_SIZE,
   ) {}
 
+  /** Whether a page of the environment's history has been loaded (children can be listed). */
+  isLoaded(env: EnvRef): boolean {
+    return this.loaded.has(keyOf(env));
+  }
+
   /** The revisions loaded so far, newest first. */
   revisions(env: EnvRef): readonly RevisionData[] {
     return this.loaded.get(keyOf(env))?.revisions ?? [];

@@ -7,6 +7,10 @@ import { HistoryPages, type ChildNode, type PageSource } from './pages';
 
 export const VIEW_ID = 'alembicPilot.revisions';
 
+/** How often, and how far apart, an environment whose history could not be fetched is asked for again. */
+const MAX_RETRIES = 30;
+const RETRY_MS = 1000;
+
 export type EnvNode = { kind: 'environment'; env: EnvironmentInfo };
 export type Node = EnvNode | ChildNode;
 
@@ -88,10 +92,36 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
   getChildren(node?: Node): vscode.ProviderResult<Node[]> {
     if (!node) return this.envs.map((env) => this.envNodes.get(envKey(env))!).filter(Boolean);
     if (node.kind !== 'environment') return [];
-    const children = this.pages.children(node.env, this.states.get(node.env).view, this.folderOf(node.env));
+    // A history that could not be fetched (the server restarting, a request that failed) is
+    // asked for again shortly: the workbench would otherwise show the environment empty until
+    // something else redrew it.
+    const children = this.pages.children(node.env, this.states.get(node.env).view, this.folderOf(node.env)).then(
+      (nodes) => {
+        if (this.pages.isLoaded(node.env)) this.retries.delete(envKey(node.env));
+        else this.retryLater(node);
+        return nodes;
+      },
+      () => {
+        this.retryLater(node);
+        return [];
+      },
+    );
     // After the answer has left for the workbench.
     void Promise.resolve(children).then(() => setTimeout(() => this.served.fire(), 0), () => undefined);
     return children;
+  }
+
+  private readonly retries = new Map<string, number>();
+
+  private retryLater(node: EnvNode): void {
+    const key = envKey(node.env);
+    const attempt = (this.retries.get(key) ?? 0) + 1;
+    if (attempt > MAX_RETRIES) return;
+    this.retries.set(key, attempt);
+    const timer = setTimeout(() => {
+      if (this.envNodes.get(key) === node) this.changed.fire(node);
+    }, RETRY_MS);
+    this.disposables.push({ dispose: () => clearTimeout(timer) });
   }
 
   /** Whether the view has been visible in this window (the workbench has drawn it before). */

@@ -47,6 +47,17 @@ describe('HistoryPages', () => {
     expect(h.requests).toEqual([[0, 2], [2, 2], [4, 2]]);
   });
 
+  it('says whether the history was loaded, so a failed fetch is asked for again rather than shown empty', async () => {
+    const h = linear(3);
+    let up = false;
+    const pages = new HistoryPages((e, offset, limit) => (up ? h.source(e, offset, limit) : Promise.resolve(undefined)), 2);
+    expect(await pages.children(env, { kind: 'none' }, '/p')).toEqual([]);
+    expect(pages.isLoaded(env)).toBe(false);
+    up = true;
+    expect(ids(await pages.children(env, { kind: 'none' }, '/p'))).toEqual(['configureDatabase', 'r3', 'r2', 'loadMore']);
+    expect(pages.isLoaded(env)).toBe(true);
+  });
+
   it('reloads as many revisions as were shown, in one request', async () => {
     const h = linear(7);
     const pages = new HistoryPages(h.source, 2);
