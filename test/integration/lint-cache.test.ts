@@ -92,7 +92,7 @@ function writeCache(file: string, cache: CacheFile): void {
  */
 function plant(cacheFile: string, file: string, underHash?: string): void {
   const cache = readCache(cacheFile);
-  cache.sections['outputs'] = {};
+  cache.sections['lint-outputs'] = {};
   const entry = (cache.sections['files'] as FilesSection)[file];
   const finding = entry?.lint?.findings.find((f) => f.rule === 'non-idempotent-ddl');
   if (!entry || !finding) throw new Error(`the cache holds no non-idempotent-ddl finding of ${file}`);
@@ -136,7 +136,7 @@ function flipByteIn(file: string, section: string): void {
 /** Replaces the stdout of every output the cache holds by the marker. */
 function plantOutputs(cacheFile: string): void {
   const cache = readCache(cacheFile);
-  const outputs = cache.sections['outputs'] as Record<string, { stdout: string }>;
+  const outputs = cache.sections['lint-outputs'] as Record<string, { stdout: string }>;
   expect(Object.keys(outputs).length).toBeGreaterThan(0);
   for (const output of Object.values(outputs)) output.stdout = MARKER;
   writeCache(cacheFile, cache);
@@ -402,7 +402,7 @@ describe('a cache that cannot be used', () => {
   it.each<[string, (file: string) => void]>([
     ['is truncated', (f) => writeFileSync(f, readFileSync(f).subarray(0, 1000))],
     ['has one byte of its stamps changed', (f) => flipByteIn(f, 'stamps')],
-    ['has one byte of its outputs changed', (f) => flipByteIn(f, 'outputs')],
+    ['has one byte of its outputs changed', (f) => flipByteIn(f, 'lint-outputs')],
     ['is not a cache at all', (f) => writeFileSync(f, 'hello\n')],
     ['is empty', (f) => writeFileSync(f, '')],
   ])('is ignored with a note when it %s, and rewritten', async (_, damage) => {

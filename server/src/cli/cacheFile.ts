@@ -5,7 +5,6 @@ import type { AlembicEnvironment } from '../core/config';
 import type { RevisionHeader } from '../core/revisionHeader';
 import type { Finding, RuleId } from '../core/rules/types';
 import { readBytes } from '../core/project/source';
-import { namingConventionsFor } from '../core/rules/ops/namingConventions';
 import type { Problem } from '../core/types';
 import pkg from '../../../package.json';
 import { fileStamp, type FileStamp } from './stamp';
@@ -43,7 +42,7 @@ import { fileStamp, type FileStamp } from './stamp';
 export const DEFAULT_CACHE_NAME = '.alembic-pilot-cache';
 
 const FORMAT = 'alembic-pilot-cache';
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 
 /**
  * `--cache-strategy`, as ESLint names it: `metadata` takes a file's hash from its unchanged
@@ -77,7 +76,7 @@ export interface CachedFile {
   lint?: CachedLint;
 }
 
-/** What `graph` or `heads` printed for a history, kept under a key of everything it was made from. */
+/** What `graph`, `heads` or `lint` printed for a history, kept under a key of everything it was made from. */
 export interface CachedOutput {
   stdout: string;
   stderr: string[];
@@ -87,9 +86,14 @@ export interface CachedOutput {
 /**
  * The sections of the cache file, in the order they are written: the small ones first, so that
  * a run that needs only them (`graph --cache` on an unchanged history) never reads `files`.
+ * `graph` and `heads` outputs are kept apart from `lint`'s, which are ten times larger: one
+ * command's cached answer does not make the other's slower to find.
  */
-const SECTIONS = ['stamps', 'outputs', 'files'] as const;
+const SECTIONS = ['stamps', 'outputs', 'lint-outputs', 'files'] as const;
 type SectionName = (typeof SECTIONS)[number];
+
+/** Where a command's whole outputs are kept. */
+export type OutputSection = 'outputs' | 'lint-outputs';
 
 interface Preamble {
   format: typeof FORMAT;
@@ -99,7 +103,7 @@ interface Preamble {
   sections: { name: SectionName; length: number; checksum: string }[];
 }
 
-/** How many `graph`/`heads`/`lint` outputs are kept: one per command, format and history state. */
+/** How many outputs each output section keeps: one per command, format and history state. */
 const MAX_OUTPUTS = 16;
 
 /**
@@ -163,10 +167,7 @@ export function lintSettingsKey(env: AlembicEnvironment, rest: Record<string, un
   const { sqlalchemyUrl, ...config } = env;
   const scheme = sqlalchemyUrl === undefined ? null : (/^([^:]*):/.exec(sqlalchemyUrl)?.[1] ?? '');
   const envPy = env.scriptLocation === undefined ? null : fileHash(path.join(env.scriptLocation, 'env.py'));
-  // The naming convention may come from a project module env.py imports, which no other part
-  // of the key covers; a change there changes which downgrades are complete.
-  const conventions = namingConventionsFor(env);
-  return createHash('sha256').update(stableJson({ config, scheme, envPy, conventions, ...rest })).digest('base64');
+  return createHash('sha256').update(stableJson({ config, scheme, envPy, ...rest })).digest('base64');
 }
 
 function fileHash(file: string): string | null {
@@ -185,6 +186,7 @@ function fileHash(file: string): string | null {
 export class ResultCache {
   private files: Map<string, CachedFile> | undefined;
   private outputs: Map<string, CachedOutput> | undefined;
+  private lintOutputs: Map<string, CachedOutput> | undefined;
   /** Per file, `stamp hash`: one string rather than an object, as there are thousands. */
   private stamps: Map<string, string> | undefined;
   private dirty = false;
@@ -209,6 +211,7 @@ export class ResultCache {
       if (opened.problem !== undefined) note(ignoring(file, opened.problem));
       cache.files = new Map();
       cache.outputs = new Map();
+      cache.lintOutputs = new Map();
       cache.stamps = new Map();
     } else cache.reader = opened;
     return cache;
@@ -225,6 +228,7 @@ export class ResultCache {
     this.reader = undefined;
     this.files = new Map();
     this.outputs = new Map();
+    this.lintOutputs = new Map();
     this.stamps = new Map();
     this.dirty = true;
     return empty();
@@ -235,9 +239,14 @@ export class ResultCache {
     return this.files ?? new Map();
   }
 
-  private outputEntries(): Map<string, CachedOutput> {
-    this.outputs ??= this.section('outputs', () => new Map(), (v) => (isObject(v) ? new Map(Object.entries(v) as [string, CachedOutput][]) : undefined));
-    return this.outputs ?? new Map();
+  private outputEntries(name: OutputSection): Map<string, CachedOutput> {
+    const read = (): Map<string, CachedOutput> => this.section(name, () => new Map(), (v) => (isObject(v) ? new Map(Object.entries(v) as [string, CachedOutput][]) : undefined));
+    if (name === 'outputs') {
+      this.outputs ??= read();
+      return this.outputs ?? new Map();
+    }
+    this.lintOutputs ??= read();
+    return this.lintOutputs ?? new Map();
   }
 
   private stampEntries(): Map<string, string> {
@@ -304,12 +313,12 @@ export class ResultCache {
     return read.hash;
   }
 
-  getOutput(key: string): CachedOutput | undefined {
-    return this.outputEntries().get(key);
+  getOutput(key: string, section: OutputSection = 'outputs'): CachedOutput | undefined {
+    return this.outputEntries(section).get(key);
   }
 
-  setOutput(key: string, output: CachedOutput): void {
-    const outputs = this.outputEntries();
+  setOutput(key: string, output: CachedOutput, section: OutputSection = 'outputs'): void {
+    const outputs = this.outputEntries(section);
     outputs.delete(key);
     outputs.set(key, output);
     for (const old of outputs.keys()) {
@@ -336,7 +345,7 @@ export class ResultCache {
     if (!this.dirty) return undefined;
     ResultCache.prune(this.files);
     ResultCache.prune(this.stamps);
-    const loaded: Record<SectionName, Map<string, unknown> | undefined> = { stamps: this.stamps, outputs: this.outputs, files: this.files };
+    const loaded: Record<SectionName, Map<string, unknown> | undefined> = { stamps: this.stamps, outputs: this.outputs, 'lint-outputs': this.lintOutputs, files: this.files };
     const bodies = SECTIONS.map((name) => {
       const map = loaded[name];
       const verbatim = map === undefined ? this.reader?.raw(name) : undefined;

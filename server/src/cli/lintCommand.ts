@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { namingConventionsFor } from '../core/rules/ops/namingConventions';
 import { RULES } from '../core/rules/registry';
 import type { Finding } from '../core/rules/types';
 import { formatFindings, type FormatContext, type OutputFormat } from './format';
@@ -121,7 +122,9 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   const prepared = jobs.map((job): PreparedJob => ({ job, settings: lintSettings(job.env, fromFlag.overrides) }));
   const toLint = filesToLint(prepared);
   const specs = prepared.map(specOf);
-  const keys = specs.map((spec) => lintSettingsKey(spec.env, { settings: spec.settings, targets: spec.targets }));
+  // The naming convention may come from a project module env.py imports, which nothing else
+  // in the key covers; a change there changes which downgrades are complete.
+  const keys = specs.map((spec) => lintSettingsKey(spec.env, { settings: spec.settings, targets: spec.targets, conventions: namingConventionsFor(spec.env) }));
 
   // Every usage error is found before anything is printed, so exit code 2 leaves stdout empty.
   // Workers load the SQL parser for themselves, and fail the same way when they cannot; the
@@ -163,7 +166,7 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   const histories = (of: (job: LintJobSpec, j: number) => readonly (string | undefined)[]) => specs.map((job, j) => ({ files: job.files, hashes: of(job, j) }));
   if (cache && outputHead !== undefined) {
     const before = outputKey(outputHead, histories((job) => job.files.map((f) => cache.hashOf(f))));
-    const cached = before === undefined ? undefined : cache.getOutput(before);
+    const cached = before === undefined ? undefined : cache.getOutput(before, 'lint-outputs');
     if (cached) {
       const unsaved = cache.save();
       if (unsaved) io.stderr(unsaved);
@@ -190,7 +193,7 @@ export async function runLint(opts: LintCommandOptions, io: CliIO): Promise<numb
   // wrong output behind; a round where a rule failed is not kept (the failure may not recur).
   if (cache && outputHead !== undefined && ruleErrors === 0) {
     const after = outputKey(outputHead, histories((_, j) => hashes[j] ?? []));
-    if (after !== undefined) cache.setOutput(after, { stdout: lines.join('\n'), stderr: note ? [note] : [], code });
+    if (after !== undefined) cache.setOutput(after, { stdout: lines.join('\n'), stderr: note ? [note] : [], code }, 'lint-outputs');
   }
   const unsaved = cache?.save();
   if (unsaved) io.stderr(unsaved);

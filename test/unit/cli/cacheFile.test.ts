@@ -125,6 +125,20 @@ describe('ResultCache', () => {
     expect(reopened.getOutput('k19')?.stdout).toBe('19');
   });
 
+  it("keeps lint's outputs apart from graph's: reading one section does not read the other", () => {
+    const file = path.join(dir, 'lint-outputs');
+    const { cache } = open(file);
+    cache.setOutput('k', { stdout: 'graph', stderr: [], code: 0 });
+    cache.setOutput('k', { stdout: 'lint', stderr: [], code: 1 }, 'lint-outputs');
+    cache.save();
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"stdout":"lint"', '"stdout":"LINT"'));
+    const reopened = open(file);
+    expect(reopened.cache.getOutput('k')?.stdout).toBe('graph');
+    expect(reopened.notes, 'the damaged lint section was not read').toEqual([]);
+    expect(reopened.cache.getOutput('k', 'lint-outputs')).toBeUndefined();
+    expect(reopened.notes).toEqual([expect.stringMatching(/checksum does not match/)]);
+  });
+
   it('starts empty, silently, for another tool', () => {
     const file = path.join(dir, 'other-tool');
     const { cache } = open(file);
