@@ -28,8 +28,8 @@ import { fileStamp, type FileStamp } from './stamp';
  * building its graph again.
  *
  * Reading and hashing every byte of a large history costs more than the rest of a cached run,
- * so the hash itself is kept with the file's stamp (stamp.ts: its size, both times to the
- * nanosecond, inode and device, as git's index keeps them). While the stamp is unchanged the
+ * so the hash itself is kept with the file's stamp (stamp.ts: its size, both times, inode and
+ * device, as git's index keeps them). While the stamp is unchanged the
  * recorded hash is taken without reading the file; the hash stays the key of every result.
  * `--cache-strategy content` reads and hashes every file instead.
  *
