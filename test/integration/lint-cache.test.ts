@@ -93,7 +93,9 @@ function writeCache(file: string, cache: CacheFile): void {
 function plant(cacheFile: string, file: string, underHash?: string): void {
   const cache = readCache(cacheFile);
   cache.sections['lint-outputs'] = {};
-  const entry = (cache.sections['files'] as FilesSection)[file];
+  // The per-file entries are split into shards (files-0, files-1, ...) by path.
+  const shards = Object.entries(cache.sections).filter(([name]) => name.startsWith('files-')).map(([, v]) => v as FilesSection);
+  const entry = shards.find((shard) => shard[file] !== undefined)?.[file];
   const finding = entry?.lint?.findings.find((f) => f.rule === 'non-idempotent-ddl');
   if (!entry || !finding) throw new Error(`the cache holds no non-idempotent-ddl finding of ${file}`);
   finding.message = MARKER;
@@ -116,21 +118,25 @@ function sameSizeChange(file: string): Buffer {
   return changed;
 }
 
-/** Changes one byte in the middle of a section of the cache file, leaving its recorded checksum. */
+/**
+ * Changes one byte in the middle of a section of the cache file, leaving its recorded checksum;
+ * `files` is every shard of the per-file entries.
+ */
 function flipByteIn(file: string, section: string): void {
   const bytes = readFileSync(file);
   const { preamble } = readCache(file);
   let at = bytes.indexOf(0x0a) + 1;
+  let flipped = false;
   for (const s of preamble.sections) {
-    if (s.name === section) {
+    if (section === 'files' ? s.name.startsWith('files-') : s.name === section) {
       const middle = at + Math.floor(s.length / 2);
       bytes[middle] = bytes[middle] === 0x41 ? 0x42 : 0x41;
-      writeFileSync(file, bytes);
-      return;
+      flipped = true;
     }
     at += s.length;
   }
-  throw new Error(`the cache file has no ${section} section`);
+  if (!flipped) throw new Error(`the cache file has no ${section} section`);
+  writeFileSync(file, bytes);
 }
 
 /** Replaces the stdout of every output the cache holds by the marker. */

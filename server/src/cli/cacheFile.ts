@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { AlembicEnvironment } from '../core/config';
 import type { RevisionHeader } from '../core/revisionHeader';
@@ -42,7 +42,7 @@ import { fileStamp, type FileStamp } from './stamp';
 export const DEFAULT_CACHE_NAME = '.alembic-pilot-cache';
 
 const FORMAT = 'alembic-pilot-cache';
-const FORMAT_VERSION = 3;
+const FORMAT_VERSION = 4;
 
 /**
  * `--cache-strategy`, as ESLint names it: `metadata` takes a file's hash from its unchanged
@@ -85,15 +85,27 @@ export interface CachedOutput {
 
 /**
  * The sections of the cache file, in the order they are written: the small ones first, so that
- * a run that needs only them (`graph --cache` on an unchanged history) never reads `files`.
- * `graph` and `heads` outputs are kept apart from `lint`'s, which are ten times larger: one
- * command's cached answer does not make the other's slower to find.
+ * a run that needs only them (`graph --cache` on an unchanged history) never reads the per-file
+ * entries. `graph` and `heads` outputs are kept apart from `lint`'s, which are ten times larger:
+ * one command's cached answer does not make the other's slower to find. The per-file entries
+ * are split into shards by path: a run that changed a few files writes back the few shards
+ * that hold them and copies the others as they were, instead of encoding 40 MB again.
  */
-const SECTIONS = ['stamps', 'outputs', 'lint-outputs', 'files'] as const;
+const FILE_SHARDS = 16;
+const FILE_SECTIONS = Array.from({ length: FILE_SHARDS }, (_, i) => `files-${i}` as const);
+const SECTIONS = ['stamps', 'outputs', 'lint-outputs', ...FILE_SECTIONS] as const;
 type SectionName = (typeof SECTIONS)[number];
+type FileSection = (typeof FILE_SECTIONS)[number];
 
 /** Where a command's whole outputs are kept. */
 export type OutputSection = 'outputs' | 'lint-outputs';
+
+/** The shard of a file's entry: FNV-1a of its path. */
+function shardOf(file: string): FileSection {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 0x01000193);
+  return FILE_SECTIONS[(h >>> 0) % FILE_SHARDS]!;
+}
 
 interface Preamble {
   format: typeof FORMAT;
@@ -103,8 +115,14 @@ interface Preamble {
   sections: { name: SectionName; length: number; checksum: string }[];
 }
 
-/** How many outputs each output section keeps: one per command, format and history state. */
-const MAX_OUTPUTS = 16;
+/**
+ * How many outputs each section keeps, newest first: one per command, format and history state.
+ * A lint's output can be megabytes, and one of an earlier state is reused only when the files
+ * are changed back, so `lint-outputs` keeps few, and at most OUTPUT_BYTES of them besides the
+ * newest: reading the section is part of every cached lint.
+ */
+const MAX_OUTPUTS: Record<OutputSection, number> = { outputs: 16, 'lint-outputs': 4 };
+const OUTPUT_BYTES = 16 * 1024 * 1024;
 
 /**
  * The key of a whole command's output: what the command was asked (`head`, hashed as stable
@@ -184,12 +202,12 @@ function fileHash(file: string): string | null {
  * small section of outputs, never the per-file entries.
  */
 export class ResultCache {
-  private files: Map<string, CachedFile> | undefined;
-  private outputs: Map<string, CachedOutput> | undefined;
-  private lintOutputs: Map<string, CachedOutput> | undefined;
-  /** Per file, `stamp hash`: one string rather than an object, as there are thousands. */
-  private stamps: Map<string, string> | undefined;
-  private dirty = false;
+  /** The sections read (or started) in this run, by name. */
+  private loaded = new Map<SectionName, Map<string, unknown>>();
+  /** The sections this run changed: only those are encoded again by `save`. */
+  private changed = new Set<SectionName>();
+  /** Files this run found on disk: `save` need not check that they still exist. */
+  private present = new Set<string>();
   private reader: SectionReader | undefined;
 
   private constructor(
@@ -209,58 +227,47 @@ export class ResultCache {
     const opened = SectionReader.open(file, tool);
     if ('problem' in opened) {
       if (opened.problem !== undefined) note(ignoring(file, opened.problem));
-      cache.files = new Map();
-      cache.outputs = new Map();
-      cache.lintOutputs = new Map();
-      cache.stamps = new Map();
+      // A file that was there and is ignored is rewritten, empty, by the next save.
+      if (opened.problem !== undefined) for (const name of SECTIONS) cache.changed.add(name);
     } else cache.reader = opened;
     return cache;
   }
 
-  private section<T>(name: SectionName, empty: () => T, from: (data: unknown) => T | undefined): T {
-    if (!this.reader) return empty();
+  /** A section's entries: read when first needed, empty when the file has none. */
+  private entries<T>(name: SectionName, valid: (value: unknown) => boolean = () => true): Map<string, T> {
+    let map = this.loaded.get(name);
+    if (map === undefined) {
+      map = this.read(name, valid);
+      this.loaded.set(name, map);
+    }
+    return map as Map<string, T>;
+  }
+
+  private read(name: SectionName, valid: (value: unknown) => boolean): Map<string, unknown> {
+    if (!this.reader) return new Map();
     const data = this.reader.read(name);
-    const value = 'problem' in data ? undefined : from(data.value);
-    if (value !== undefined) return value;
+    if (!('problem' in data) && isObject(data.value) && Object.values(data.value).every(valid)) return new Map(Object.entries(data.value));
     // A damaged section makes the whole file suspect: every section starts empty.
     this.note(ignoring(this.file, 'problem' in data ? data.problem : 'it is corrupted: a section has the wrong shape'));
     this.reader.close();
     this.reader = undefined;
-    this.files = new Map();
-    this.outputs = new Map();
-    this.lintOutputs = new Map();
-    this.stamps = new Map();
-    this.dirty = true;
-    return empty();
-  }
-
-  private fileEntries(): Map<string, CachedFile> {
-    this.files ??= this.section('files', () => new Map(), (v) => (isObject(v) ? new Map(Object.entries(v) as [string, CachedFile][]) : undefined));
-    return this.files ?? new Map();
-  }
-
-  private outputEntries(name: OutputSection): Map<string, CachedOutput> {
-    const read = (): Map<string, CachedOutput> => this.section(name, () => new Map(), (v) => (isObject(v) ? new Map(Object.entries(v) as [string, CachedOutput][]) : undefined));
-    if (name === 'outputs') {
-      this.outputs ??= read();
-      return this.outputs ?? new Map();
-    }
-    this.lintOutputs ??= read();
-    return this.lintOutputs ?? new Map();
+    this.loaded = new Map();
+    for (const section of SECTIONS) this.changed.add(section);
+    return new Map();
   }
 
   private stampEntries(): Map<string, string> {
-    this.stamps ??= this.section('stamps', () => new Map(), (v) => (isObject(v) && Object.values(v).every((s) => typeof s === 'string') ? new Map(Object.entries(v) as [string, string][]) : undefined));
-    return this.stamps ?? new Map();
+    return this.entries<string>('stamps', (s) => typeof s === 'string');
   }
 
   get(file: string): CachedFile | undefined {
-    return this.fileEntries().get(file);
+    return this.entries<CachedFile>(shardOf(file)).get(file);
   }
 
   set(file: string, entry: CachedFile): void {
-    this.fileEntries().set(file, entry);
-    this.dirty = true;
+    const shard = shardOf(file);
+    this.entries<CachedFile>(shard).set(file, entry);
+    this.changed.add(shard);
   }
 
   /**
@@ -288,7 +295,7 @@ export class ResultCache {
     if (stamps.get(file) === value) return;
     if (value === undefined) stamps.delete(file);
     else stamps.set(file, value);
-    this.dirty = true;
+    this.changed.add('stamps');
   }
 
   /**
@@ -297,6 +304,7 @@ export class ResultCache {
    */
   probe(file: string): { stamp: FileStamp | undefined; known: string | undefined } {
     const stamp = fileStamp(file);
+    if (stamp !== undefined) this.present.add(file);
     return { stamp, known: this.hashByStamp(file, stamp) };
   }
 
@@ -314,42 +322,40 @@ export class ResultCache {
   }
 
   getOutput(key: string, section: OutputSection = 'outputs'): CachedOutput | undefined {
-    return this.outputEntries(section).get(key);
+    return this.entries<CachedOutput>(section, isObject).get(key);
   }
 
   setOutput(key: string, output: CachedOutput, section: OutputSection = 'outputs'): void {
-    const outputs = this.outputEntries(section);
+    const outputs = this.entries<CachedOutput>(section, isObject);
     outputs.delete(key);
     outputs.set(key, output);
-    for (const old of outputs.keys()) {
-      if (outputs.size <= MAX_OUTPUTS) break;
+    let bytes = 0;
+    for (const kept of outputs.values()) bytes += kept.stdout.length;
+    for (const [old, kept] of outputs) {
+      if (old === key || (outputs.size <= MAX_OUTPUTS[section] && bytes - output.stdout.length <= OUTPUT_BYTES)) break;
       outputs.delete(old);
+      bytes -= kept.stdout.length;
     }
-    this.dirty = true;
-  }
-
-  /**
-   * Drops the entries of files that are gone. Entries of files this run did not read (another
-   * environment's) are kept; a stale one is harmless, as its hash no longer matches anything.
-   */
-  private static prune<T>(entries: Map<string, T> | undefined): void {
-    if (entries) for (const file of entries.keys()) if (!existsSync(file)) entries.delete(file);
+    this.changed.add(section);
   }
 
   /**
    * Writes the cache when this run changed it; returns a note when it could not. A section
-   * this run never read is copied as it is, checksum included: a run that only recorded
-   * stamps does not parse and rewrite thirty megabytes of findings.
+   * this run did not change is copied as it is, checksum included: a run that only recorded
+   * stamps, or changed a few files, does not encode forty megabytes of findings again. The
+   * sections written drop the entries of files that are gone; entries of files this run did
+   * not see (another environment's) stay, and a stale one is harmless, as its hash no longer
+   * matches anything.
    */
   save(): string | undefined {
-    if (!this.dirty) return undefined;
-    ResultCache.prune(this.files);
-    ResultCache.prune(this.stamps);
-    const loaded: Record<SectionName, Map<string, unknown> | undefined> = { stamps: this.stamps, outputs: this.outputs, 'lint-outputs': this.lintOutputs, files: this.files };
+    if (this.changed.size === 0) return undefined;
     const bodies = SECTIONS.map((name) => {
-      const map = loaded[name];
-      const verbatim = map === undefined ? this.reader?.raw(name) : undefined;
+      const map = this.loaded.get(name);
+      const verbatim = this.changed.has(name) ? undefined : this.reader?.raw(name);
       if (verbatim) return { name, ...verbatim };
+      if (map !== undefined && name !== 'outputs' && name !== 'lint-outputs') {
+        for (const file of map.keys()) if (!this.present.has(file) && !existsSync(file)) map.delete(file);
+      }
       const bytes = Buffer.from(JSON.stringify(Object.fromEntries(map ?? new Map<string, unknown>())));
       return { name, bytes, checksum: checksum(bytes) };
     });
@@ -359,9 +365,20 @@ export class ResultCache {
     const temp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
-      writeFileSync(temp, Buffer.concat([Buffer.from(`${JSON.stringify(preamble)}\n`), ...bodies.map((b) => b.bytes)]));
+      const fd = openSync(temp, 'w');
+      try {
+        // Piece by piece: joining them first would copy forty megabytes once more.
+        for (const piece of [Buffer.from(`${JSON.stringify(preamble)}\n`), ...bodies.map((b) => b.bytes)]) {
+          for (let at = 0; at < piece.length; ) at += writeSync(fd, piece, at, piece.length - at);
+        }
+      } finally {
+        closeSync(fd);
+      }
       renameSync(temp, this.file);
-      this.dirty = false;
+      this.changed.clear();
+      // The sections this run did not load are read, if ever, from the file just written.
+      const reopened = SectionReader.open(this.file, this.tool);
+      if (!('problem' in reopened)) this.reader = reopened;
       return undefined;
     } catch (e) {
       try {

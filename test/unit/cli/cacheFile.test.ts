@@ -139,6 +139,18 @@ describe('ResultCache', () => {
     expect(reopened.notes).toEqual([expect.stringMatching(/checksum does not match/)]);
   });
 
+  it('keeps fewer lint outputs, and no more than 16 MB of them besides the newest', () => {
+    const file = path.join(dir, 'lint-output-limits');
+    const { cache } = open(file);
+    for (let i = 0; i < 6; i++) cache.setOutput(`k${i}`, { stdout: String(i), stderr: [], code: 0 }, 'lint-outputs');
+    expect([0, 1, 2, 3, 4, 5].map((i) => cache.getOutput(`k${i}`, 'lint-outputs')?.stdout)).toEqual([undefined, undefined, '2', '3', '4', '5']);
+    const big = (c: string): string => c.repeat(10 * 1024 * 1024);
+    for (const c of ['a', 'b', 'c']) cache.setOutput(c, { stdout: big(c), stderr: [], code: 1 }, 'lint-outputs');
+    expect(['a', 'b', 'c'].map((c) => cache.getOutput(c, 'lint-outputs') !== undefined)).toEqual([false, true, true]);
+    cache.setOutput('huge', { stdout: big('h').repeat(2), stderr: [], code: 1 }, 'lint-outputs');
+    expect(cache.getOutput('huge', 'lint-outputs')?.stdout.length, 'the newest is kept whatever its size').toBe(20 * 1024 * 1024);
+  });
+
   it('starts empty, silently, for another tool', () => {
     const file = path.join(dir, 'other-tool');
     const { cache } = open(file);
@@ -168,6 +180,48 @@ describe('ResultCache', () => {
     expect(again.cache.get(x)).toBeUndefined();
     expect(again.notes).toEqual([]);
   });
+});
+
+/** The cache file's sections as raw bytes, by name. */
+function rawSections(file: string): Map<string, string> {
+  const bytes = readFileSync(file);
+  const newline = bytes.indexOf(0x0a);
+  const preamble = JSON.parse(bytes.toString('utf8', 0, newline)) as { sections: { name: string; length: number }[] };
+  const out = new Map<string, string>();
+  let at = newline + 1;
+  for (const s of preamble.sections) {
+    out.set(s.name, bytes.toString('utf8', at, at + s.length));
+    at += s.length;
+  }
+  return out;
+}
+
+it('writes back only the shard of a changed file, and copies the other shards byte for byte', () => {
+  const file = path.join(dir, 'shards');
+  const { cache } = open(file);
+  const files = Array.from({ length: 64 }, (_, i) => {
+    const f = path.join(dir, `shard-${i}.py`);
+    writeFileSync(f, '');
+    cache.set(f, { ...entry, header: { ...entry.header, path: f } });
+    return f;
+  });
+  cache.save();
+  const before = rawSections(file);
+  const shards = [...before.keys()].filter((name) => name.startsWith('files-'));
+  expect(shards.length).toBeGreaterThan(1);
+  expect(shards.filter((name) => before.get(name) !== '{}').length, 'the files spread over several shards').toBeGreaterThan(1);
+
+  const second = open(file);
+  second.cache.set(files[0]!, { ...entry, hash: 'changed', header: { ...entry.header, path: files[0]! } });
+  second.cache.save();
+  const after = rawSections(file);
+  const differing = shards.filter((name) => after.get(name) !== before.get(name));
+  expect(differing).toHaveLength(1);
+  expect(after.get(differing[0]!)).toContain('"hash":"changed"');
+  const reopened = open(file);
+  expect(reopened.cache.get(files[0]!)?.hash).toBe('changed');
+  expect(reopened.cache.get(files[63]!)?.hash).toBe('h');
+  expect(reopened.notes).toEqual([]);
 });
 
 it('drops the entries of files that are gone when it saves', () => {
