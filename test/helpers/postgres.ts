@@ -125,9 +125,10 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     spawnSync(cmd, args, { stdio: 'ignore', timeout: 30_000 });
     rmSync(base, { recursive: true, force: true });
   };
-  // If the test process exits without calling stop (a crash, an unhandled error), the server
-  // would otherwise keep running with its data dir left behind.
+  // If the test process exits without calling stop (a crash, an unhandled error, Ctrl+C, a CI
+  // runner's SIGTERM), the server would otherwise keep running with its data dir left behind.
   process.once('exit', stopSync);
+  const unhook = stopOnSignals(stopSync);
 
   try {
     if (asRoot) {
@@ -173,6 +174,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
         if (stopped) return;
         stopped = true;
         process.removeListener('exit', stopSync);
+        unhook();
         const [cmd, args] = command(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
         await run(cmd, args, { timeoutMs: 90_000 });
         await fs.rm(base, { recursive: true, force: true });
@@ -180,9 +182,34 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     };
   } catch (error) {
     process.removeListener('exit', stopSync);
+    unhook();
     stopSync();
     throw error;
   }
+}
+
+/** The clusters of this process that are still running, each with its synchronous stop. */
+const running = new Set<() => void>();
+let signalsHooked = false;
+
+/**
+ * Stops every running cluster when the process gets SIGINT, SIGTERM or SIGHUP, which end a
+ * Node process without its 'exit' event. Then the signal has its usual effect: when nothing
+ * else listens for it (a runner of its own would), it is raised again and ends the process.
+ */
+function stopOnSignals(stop: () => void): () => void {
+  running.add(stop);
+  if (!signalsHooked) {
+    signalsHooked = true;
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        for (const each of [...running]) each();
+        running.clear();
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    }
+  }
+  return () => running.delete(stop);
 }
 
 /**
