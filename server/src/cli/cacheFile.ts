@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { AlembicEnvironment } from '../core/config';
 import type { RevisionHeader } from '../core/revisionHeader';
@@ -7,7 +7,10 @@ import type { Finding, RuleId } from '../core/rules/types';
 import { readBytes } from '../core/project/source';
 import type { Problem } from '../core/types';
 import pkg from '../../../package.json';
+import { encodeSection, isFileSection, isObject, SECTIONS, SectionReader, shardOf, writeSections, type OutputSection, type SectionName } from './cacheSections';
 import { fileStamp, type FileStamp } from './stamp';
+
+export type { OutputSection } from './cacheSections';
 
 /**
  * `--cache`: what `lint` and `graph` computed per revision file, kept between runs in one file
@@ -41,8 +44,6 @@ import { fileStamp, type FileStamp } from './stamp';
 /** The file name of the cache, in the working directory unless `--cache-location` says otherwise. */
 export const DEFAULT_CACHE_NAME = '.alembic-pilot-cache';
 
-const FORMAT = 'alembic-pilot-cache';
-const FORMAT_VERSION = 4;
 
 /**
  * `--cache-strategy`, as ESLint names it: `metadata` takes a file's hash from its unchanged
@@ -81,38 +82,6 @@ export interface CachedOutput {
   stdout: string;
   stderr: string[];
   code: number;
-}
-
-/**
- * The sections of the cache file, in the order they are written: the small ones first, so that
- * a run that needs only them (`graph --cache` on an unchanged history) never reads the per-file
- * entries. `graph` and `heads` outputs are kept apart from `lint`'s, which are ten times larger:
- * one command's cached answer does not make the other's slower to find. The per-file entries
- * are split into shards by path: a run that changed a few files writes back the few shards
- * that hold them and copies the others as they were, instead of encoding 40 MB again.
- */
-const FILE_SHARDS = 16;
-const FILE_SECTIONS = Array.from({ length: FILE_SHARDS }, (_, i) => `files-${i}` as const);
-const SECTIONS = ['stamps', 'outputs', 'lint-outputs', ...FILE_SECTIONS] as const;
-type SectionName = (typeof SECTIONS)[number];
-type FileSection = (typeof FILE_SECTIONS)[number];
-
-/** Where a command's whole outputs are kept. */
-export type OutputSection = 'outputs' | 'lint-outputs';
-
-/** The shard of a file's entry: FNV-1a of its path. */
-function shardOf(file: string): FileSection {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 0x01000193);
-  return FILE_SECTIONS[(h >>> 0) % FILE_SHARDS]!;
-}
-
-interface Preamble {
-  format: typeof FORMAT;
-  version: number;
-  tool: string;
-  /** Byte length and SHA-256 of each section; sections follow the preamble's line in order. */
-  sections: { name: SectionName; length: number; checksum: string }[];
 }
 
 /**
@@ -208,6 +177,8 @@ export class ResultCache {
   private changed = new Set<SectionName>();
   /** Files this run found on disk: `save` need not check that they still exist. */
   private present = new Set<string>();
+  /** Files `hashOf` stat-ed (and maybe read), for the next `probe` of each, once. */
+  private readonly hashed = new Map<string, { stamp: FileStamp | undefined; known: string }>();
   private reader: SectionReader | undefined;
 
   private constructor(
@@ -303,6 +274,13 @@ export class ResultCache {
    * unchanged. A caller that reads the file after this records the read's hash with `noteStamp`.
    */
   probe(file: string): { stamp: FileStamp | undefined; known: string | undefined } {
+    // What `hashOf` found for the file earlier in this run (an output-cache check before the
+    // per-file pass), given once: its stat came before any read that follows, as it must.
+    const earlier = this.hashed.get(file);
+    if (earlier) {
+      this.hashed.delete(file);
+      return earlier;
+    }
     const stamp = fileStamp(file);
     if (stamp !== undefined) this.present.add(file);
     return { stamp, known: this.hashByStamp(file, stamp) };
@@ -314,10 +292,14 @@ export class ResultCache {
    */
   hashOf(file: string): string | undefined {
     const { stamp, known } = this.probe(file);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.hashed.set(file, { stamp, known });
+      return known;
+    }
     const read = readBytes(file);
     if ('error' in read) return undefined;
     this.noteStamp(file, stamp, read.hash);
+    this.hashed.set(file, { stamp, known: read.hash });
     return read.hash;
   }
 
@@ -353,137 +335,26 @@ export class ResultCache {
       const map = this.loaded.get(name);
       const verbatim = this.changed.has(name) ? undefined : this.reader?.raw(name);
       if (verbatim) return { name, ...verbatim };
-      if (map !== undefined && name !== 'outputs' && name !== 'lint-outputs') {
+      if (map !== undefined && (name === 'stamps' || isFileSection(name))) {
         for (const file of map.keys()) if (!this.present.has(file) && !existsSync(file)) map.delete(file);
       }
-      const bytes = Buffer.from(JSON.stringify(Object.fromEntries(map ?? new Map<string, unknown>())));
-      return { name, bytes, checksum: checksum(bytes) };
+      return encodeSection(name, map ?? new Map<string, unknown>());
     });
     this.reader?.close();
     this.reader = undefined;
-    const preamble: Preamble = { format: FORMAT, version: FORMAT_VERSION, tool: this.tool, sections: bodies.map((b) => ({ name: b.name, length: b.bytes.length, checksum: b.checksum })) };
-    const temp = `${this.file}.${process.pid}.tmp`;
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      const fd = openSync(temp, 'w');
-      try {
-        // Piece by piece: joining them first would copy forty megabytes once more.
-        for (const piece of [Buffer.from(`${JSON.stringify(preamble)}\n`), ...bodies.map((b) => b.bytes)]) {
-          for (let at = 0; at < piece.length; ) at += writeSync(fd, piece, at, piece.length - at);
-        }
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temp, this.file);
+      writeSections(this.file, this.tool, bodies);
       this.changed.clear();
       // The sections this run did not load are read, if ever, from the file just written.
       const reopened = SectionReader.open(this.file, this.tool);
       if (!('problem' in reopened)) this.reader = reopened;
       return undefined;
     } catch (e) {
-      try {
-        rmSync(temp, { force: true });
-      } catch {
-        // Nothing was written where nothing can be.
-      }
       return `note: could not write the cache file ${this.file}: ${(e as Error).message}`;
     }
   }
 }
 
-/**
- * Reads a cache file's sections from one open descriptor, so that a file another run renames
- * into place meanwhile cannot mix with this one.
- */
-class SectionReader {
-  private constructor(
-    private fd: number | undefined,
-    private readonly offsets: Map<SectionName, { start: number; length: number; checksum: string }>,
-  ) {}
-
-  /** The reader, or why there is none: `problem` undefined means a missing or foreign file. */
-  static open(file: string, tool: string): SectionReader | { problem: string | undefined } {
-    let fd: number;
-    try {
-      fd = openSync(file, 'r');
-    } catch (e) {
-      return { problem: (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : (e as Error).message };
-    }
-    const fail = (problem: string | undefined): { problem: string | undefined } => {
-      closeSync(fd);
-      return { problem };
-    };
-    try {
-      const head = Buffer.alloc(64 * 1024);
-      const n = readSync(fd, head, 0, head.length, 0);
-      const newline = head.subarray(0, n).indexOf(0x0a);
-      if (newline < 0) return fail(n === 0 ? 'it is empty' : 'it is not an Alembic Pilot cache');
-      let preamble: unknown;
-      try {
-        preamble = JSON.parse(head.toString('utf8', 0, newline));
-      } catch {
-        return fail('it is not an Alembic Pilot cache');
-      }
-      if (!isObject(preamble) || preamble['format'] !== FORMAT) return fail('it is not an Alembic Pilot cache');
-      // Another version wrote it: nothing in it can be used, which is not worth a note.
-      if (preamble['version'] !== FORMAT_VERSION || preamble['tool'] !== tool) return fail(undefined);
-      const sections = preamble['sections'];
-      if (!Array.isArray(sections)) return fail('it is corrupted: it has no sections');
-      const offsets = new Map<SectionName, { start: number; length: number; checksum: string }>();
-      let start = newline + 1;
-      for (const section of sections as unknown[]) {
-        if (!isObject(section) || typeof section['length'] !== 'number' || typeof section['checksum'] !== 'string' || !SECTIONS.includes(section['name'] as SectionName)) {
-          return fail('it is corrupted: a section is described wrongly');
-        }
-        offsets.set(section['name'] as SectionName, { start, length: section['length'], checksum: section['checksum'] });
-        start += section['length'];
-      }
-      return new SectionReader(fd, offsets);
-    } catch (e) {
-      return fail((e as Error).message);
-    }
-  }
-
-  read(name: SectionName): { value: unknown } | { problem: string } {
-    const at = this.offsets.get(name);
-    if (this.fd === undefined || !at) return { problem: 'it is corrupted: a section is missing' };
-    try {
-      const bytes = Buffer.alloc(at.length);
-      const n = readSync(this.fd, bytes, 0, at.length, at.start);
-      if (n !== at.length) return { problem: 'it is truncated' };
-      if (checksum(bytes) !== at.checksum) return { problem: 'it is corrupted: its checksum does not match' };
-      return { value: JSON.parse(bytes.toString('utf8')) as unknown };
-    } catch (e) {
-      return { problem: e instanceof SyntaxError ? 'it is corrupted: a section is not JSON' : (e as Error).message };
-    }
-  }
-
-  /** A section's bytes and recorded checksum, unparsed and unchecked, or undefined when it cannot be read whole. */
-  raw(name: SectionName): { bytes: Buffer; checksum: string } | undefined {
-    const at = this.offsets.get(name);
-    if (this.fd === undefined || !at) return undefined;
-    try {
-      const bytes = Buffer.alloc(at.length);
-      return readSync(this.fd, bytes, 0, at.length, at.start) === at.length ? { bytes, checksum: at.checksum } : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-}
-
 function ignoring(file: string, why: string): string {
   return `note: ignoring the cache file ${file} (${why}); it is rebuilt by this run.`;
-}
-
-function checksum(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('base64');
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
