@@ -54,6 +54,7 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
   }
 
   dispose(): void {
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
     for (const d of this.disposables) d.dispose();
   }
 
@@ -112,16 +113,20 @@ export class RevisionsView implements vscode.TreeDataProvider<Node>, vscode.Disp
   }
 
   private readonly retries = new Map<string, number>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
 
   private retryLater(node: EnvNode): void {
     const key = envKey(node.env);
     const attempt = (this.retries.get(key) ?? 0) + 1;
-    if (attempt > MAX_RETRIES) return;
+    if (attempt > MAX_RETRIES || this.retryTimers.has(key)) return;
     this.retries.set(key, attempt);
-    const timer = setTimeout(() => {
-      if (this.envNodes.get(key) === node) this.changed.fire(node);
-    }, RETRY_MS);
-    this.disposables.push({ dispose: () => clearTimeout(timer) });
+    this.retryTimers.set(
+      key,
+      setTimeout(() => {
+        this.retryTimers.delete(key);
+        if (this.envNodes.get(key) === node) this.changed.fire(node);
+      }, RETRY_MS),
+    );
   }
 
   /** Whether the view has been visible in this window (the workbench has drawn it before). */
