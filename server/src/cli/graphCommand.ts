@@ -78,8 +78,9 @@ export function runGraphLike(kind: 'graph' | 'heads', opts: GraphOptions, io: Cl
     if (unsaved) io.stderr(unsaved);
     return code(emit(cached, io));
   }
-  // The headers are read again, and the output is filed under the hashes of what was read
-  // this time, so a file that changes meanwhile cannot leave a wrong output in the cache.
+  // The headers come from the cache where the hashes match, else from the files, and the
+  // output is filed under the hashes of what was read this time, so a file that changes
+  // meanwhile cannot leave a wrong output in the cache.
   const read = readHeaders(files, cache);
   project.loadHeaders(read);
   const output = render(env, project);
